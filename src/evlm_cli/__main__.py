@@ -1,0 +1,5 @@
+"""`python -m evlm_cli` runs the command-line tool."""
+
+from evlm_cli.cli import main
+
+main()

@@ -1,0 +1,59 @@
+"""The two consoles: data goes to stdout, messages for people to stderr. rich honours NO_COLOR and non-TTY output."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@functools.cache
+def out() -> Console:
+    """stdout: tables, listings, JSON."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+@functools.cache
+def err() -> Console:
+    """stderr: errors, warnings, progress and summaries."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def escape(text: str) -> str:
+    """Make user text safe to print through rich markup (a title may contain `[brackets]`)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output: plain JSON on stdout, never coloured or wrapped."""
+    import sys
+
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_plain(text: str) -> None:
+    """Raw text on stdout (a diff, a BibTeX file), without rich markup or wrapping."""
+    import sys
+
+    sys.stdout.write(text)
+
+
+def error(message: str) -> None:
+    err().print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+
+
+def warning(message: str) -> None:
+    err().print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
+
+
+def info(message: str) -> None:
+    err().print(escape(message), soft_wrap=True)

@@ -1,0 +1,36 @@
+"""Options shared by several commands, defined once, and access to the database a command uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evlm_cli import db
+from evlm_cli.model import Survey
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+SectionFilter = Annotated[
+    str | None, typer.Option("--section", "-s", help="Only papers in this section id or below it.")
+]
+YearFilter = Annotated[int | None, typer.Option("--year", help="Only papers of this year.")]
+VenueFilter = Annotated[str | None, typer.Option("--venue", help="Only papers at this venue (case-insensitive).")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace what already exists.")]
+
+
+def location(ctx: typer.Context) -> db.Location:
+    """The database chosen by --db, EVLM_DB, the current folder or the bundled copy."""
+    explicit: Path | None = ctx.find_root().params.get("db")
+    return db.locate(explicit)
+
+
+def load(ctx: typer.Context) -> tuple[Survey, db.Location]:
+    """Load the command's database (read-only use)."""
+    where = location(ctx)
+    return db.load(where.path), where
+
+
+def writable_path(ctx: typer.Context) -> Path:
+    """The database path a writing command may change; the bundled copy is refused with a clear message."""
+    return db.require_writable(location(ctx))

@@ -1,0 +1,40 @@
+"""`evlm build`: regenerate README.md (and the other generated files) from the database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from evlm_cli import build as builder
+from evlm_cli.cli import _console, app
+from evlm_cli.cli._options import load
+from evlm_cli.errors import ExitCode
+
+
+@app.command()
+def build(
+    ctx: typer.Context,
+    *,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; print a diff of what is stale and exit 1 if anything is.")
+    ] = False,
+) -> None:
+    """Regenerate README.md and the other generated files from the database.
+
+    Example: evlm build --check
+    """
+    survey, where = load(ctx)
+    if not check:
+        from evlm_cli import db
+
+        db.require_writable(where)
+    outcomes = builder.build(survey, where.path, check=check)
+    stale = [o for o in outcomes if o.status == "stale"]
+    for outcome in outcomes:
+        if outcome.status == "stale":
+            _console.print_plain(outcome.diff)
+        _console.info(f"{outcome.status}: {outcome.path}")
+    if stale:
+        _console.error(f"{len(stale)} generated file(s) are stale; run `evlm build` and commit the result")
+        raise typer.Exit(ExitCode.ERROR)

@@ -1,0 +1,380 @@
+"""Reading, validating and writing `data/papers.toml`, and finding which database a command uses.
+
+The file format is documented in docs/database.md. Saving is canonical: loading a saved file and saving it again
+gives the same bytes, and a one-paper change is a one-block diff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from evlm_cli.errors import DatabaseError
+from evlm_cli.fsutil import atomic_write, locked
+from evlm_cli.model import SCHEMA_VERSION, Link, Paper, Section, Survey, SurveyInfo, validate
+from evlm_cli.text import closest
+
+DB_ENV = "EVLM_DB"
+DEFAULT_RELATIVE = Path("data") / "papers.toml"
+
+
+# -- finding the database ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Which database a command uses, and why."""
+
+    path: Path
+    origin: str
+    """'--db', 'EVLM_DB', 'found' (walking up from the current folder) or 'bundled'."""
+
+    @property
+    def writable(self) -> bool:
+        return self.origin != "bundled"
+
+
+def bundled_path() -> Path:
+    """The read-only copy of the survey that ships inside the package (or the checkout's, in an editable install)."""
+    packaged = Path(__file__).parent / "data" / "papers.toml"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / DEFAULT_RELATIVE
+
+
+def locate(explicit: Path | None, *, cwd: Path | None = None) -> Location:
+    """The database to use: `--db`, then `EVLM_DB`, then `data/papers.toml` above `cwd`, then the bundled copy."""
+    if explicit is not None:
+        return Location(explicit, "--db")
+    env = os.environ.get(DB_ENV)
+    if env:
+        return Location(Path(env), DB_ENV)
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / DEFAULT_RELATIVE
+        if candidate.is_file():
+            return Location(candidate, "found")
+    return Location(bundled_path(), "bundled")
+
+
+def require_writable(location: Location) -> Path:
+    """The path to write to, or a DatabaseError explaining that the bundled copy is read-only."""
+    if not location.writable:
+        raise DatabaseError(
+            "the bundled survey is read-only",
+            where=str(location.path),
+            hint=f"run inside a clone of the survey, or pass --db PATH (or set {DB_ENV})",
+        )
+    return location.path
+
+
+def repository_root(db_path: Path) -> Path:
+    """Where README.md lives: the folder above `data/`, or the database's own folder when it is not `data`."""
+    folder = db_path.resolve().parent
+    return folder.parent if folder.name == "data" else folder
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+_SURVEY_FIELDS = {f.name for f in fields(SurveyInfo)}
+_SECTION_FIELDS = {f.name for f in fields(Section)}
+_PAPER_FIELDS = {f.name for f in fields(Paper)}
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def load(path: Path) -> Survey:
+    """Read and validate a database; every problem is a DatabaseError naming the file, line and field."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DatabaseError(
+            "no such database", where=str(path), hint="create one with `evlm import readme README.md`"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DatabaseError(f"cannot read: {error}", where=str(path)) from None
+    return loads(text, source=str(path))
+
+
+def loads(text: str, *, source: str = "<database>") -> Survey:
+    """Parse and validate database text; `source` names it in errors."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        position = _TOML_POSITION.search(message)
+        where = f"{source}:{position.group(1)}:{position.group(2)}" if position else source
+        reason = _TOML_POSITION.sub("", message).strip()
+        raise DatabaseError(f"TOML syntax error: {reason}", where=where, hint="fix the TOML syntax there") from None
+    try:
+        survey = survey_from_dict(raw)
+        validate(survey)
+    except DatabaseError as error:
+        line = _record_line(text, error.record) if error.record else None
+        error.where = f"{source}:{line}: {error.where}" if line else f"{source}: {error.where}"
+        raise
+    return survey
+
+
+def _record_line(text: str, record: tuple[str, str]) -> int | None:
+    """The line of a `[[papers]]` record's `key = ...` (or a section's `id = ...`), for error messages."""
+    return record_lines(text, record[0]).get(record[1])
+
+
+def record_lines(text: str, table: str) -> dict[str, int]:
+    """Map each record of `[[table]]` (papers by key, sections by id) to the line of its first line."""
+    field_name = "key" if table == "papers" else "id"
+    header = f"[[{table}]]"
+    lines: dict[str, int] = {}
+    start: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            start = number if stripped == header else None
+        elif start is not None and stripped.startswith(field_name):
+            name, _, value = stripped.partition("=")
+            if name.strip() == field_name:
+                try:
+                    parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+                except tomllib.TOMLDecodeError:
+                    continue
+                if isinstance(parsed, str):
+                    lines.setdefault(parsed, start)
+    return lines
+
+
+def survey_from_dict(raw: dict[str, Any]) -> Survey:
+    """Build a Survey from parsed TOML, checking every field's type."""
+    _check_fields(raw, {"schema", "survey", "sections", "papers"}, "top level")
+    schema = raw.get("schema", SCHEMA_VERSION)
+    if schema != SCHEMA_VERSION:
+        raise DatabaseError(
+            f"schema {schema!r} is not supported", where="top level", hint=f"this evlm reads schema {SCHEMA_VERSION}"
+        )
+    header = raw.get("survey")
+    if not isinstance(header, dict):
+        raise DatabaseError("missing [survey] table", where="top level", hint="add [survey] with at least a title")
+    info = _survey_info(header)
+    sections = tuple(_section(item, i) for i, item in enumerate(_table_list(raw, "sections")))
+    papers = tuple(_paper(item, i) for i, item in enumerate(_table_list(raw, "papers")))
+    return Survey(info=info, sections=sections, papers=papers, schema=schema)
+
+
+def _table_list(raw: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    items = raw.get(name, [])
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise DatabaseError(f"'{name}' must be an array of tables", where="top level", hint=f"write [[{name}]] blocks")
+    return items
+
+
+def _check_fields(raw: dict[str, Any], allowed: set[str], where: str, record: tuple[str, str] | None = None) -> None:
+    for name in raw:
+        if name not in allowed:
+            suggestion = closest(name, sorted(allowed), n=1)
+            hint = f"did you mean {suggestion[0]!r}?" if suggestion else "see docs/database.md"
+            raise DatabaseError(f"unknown field {name!r}", where=where, hint=hint, record=record)
+
+
+class _Fields:
+    """Typed access to one TOML table, raising DatabaseError that names the record and field."""
+
+    def __init__(self, raw: dict[str, Any], where: str, record: tuple[str, str] | None) -> None:
+        self.raw, self.where, self.record = raw, where, record
+
+    def _fail(self, name: str, expected: str) -> DatabaseError:
+        value = self.raw[name]
+        return DatabaseError(
+            f"field {name!r} must be {expected}, not {type(value).__name__} {value!r}",
+            where=self.where,
+            record=self.record,
+        )
+
+    def string(self, name: str, default: str = "", *, required: bool = False) -> str:
+        if name not in self.raw:
+            if required:
+                raise DatabaseError(f"missing field {name!r}", where=self.where, record=self.record)
+            return default
+        value = self.raw[name]
+        if not isinstance(value, str):
+            raise self._fail(name, "a string")
+        return value
+
+    def optional_string(self, name: str) -> str | None:
+        return self.string(name) if name in self.raw else None
+
+    def integer(self, name: str) -> int | None:
+        if name not in self.raw:
+            return None
+        value = self.raw[name]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._fail(name, "an integer")
+        return value
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        value = self.raw.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self._fail(name, "an array of strings")
+        return tuple(value)
+
+    def integers(self, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        value = self.raw.get(name, list(default))
+        if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+            raise self._fail(name, "an array of integers")
+        return tuple(value)
+
+    def links(self, name: str) -> tuple[Link, ...]:
+        value = self.raw.get(name, [])
+        if not isinstance(value, list) or not all(
+            isinstance(item, dict) and set(item) == {"label", "url"} and all(isinstance(v, str) for v in item.values())
+            for item in value
+        ):
+            raise self._fail(name, 'an array of { label = "...", url = "..." } tables')
+        return tuple(Link(item["label"], item["url"]) for item in value)
+
+    def date(self, name: str) -> dt.date | None:
+        if name not in self.raw:
+            return None
+        value = self.raw[name]
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise self._fail(name, "a date (2024-12-31)")
+        return value
+
+
+def _survey_info(raw: dict[str, Any]) -> SurveyInfo:
+    _check_fields(raw, _SURVEY_FIELDS, "[survey]")
+    get = _Fields(raw, "[survey]", None)
+    defaults = SurveyInfo(title="")
+    return SurveyInfo(
+        title=get.string("title", required=True),
+        subtitle=get.string("subtitle"),
+        year=get.integer("year"),
+        authors=get.strings("authors"),
+        affiliation=get.string("affiliation"),
+        links=get.links("links"),
+        links_note=get.string("links_note"),
+        intro_title=get.string("intro_title"),
+        intro_emoji=get.string("intro_emoji"),
+        intro=get.string("intro"),
+        abstract_title=get.string("abstract_title", defaults.abstract_title),
+        abstract_emoji=get.string("abstract_emoji"),
+        abstract=get.string("abstract"),
+        toc_title=get.string("toc_title", defaults.toc_title),
+        toc_emoji=get.string("toc_emoji"),
+        heading_levels=get.integers("heading_levels", defaults.heading_levels),
+        footer=get.string("footer"),
+    )
+
+
+def _section(raw: dict[str, Any], index: int) -> Section:
+    identifier = raw.get("id")
+    name = identifier if isinstance(identifier, str) else f"#{index + 1}"
+    where, record = f"section {name!r}", ("sections", name)
+    _check_fields(raw, _SECTION_FIELDS, where, record)
+    get = _Fields(raw, where, record)
+    return Section(
+        id=get.string("id", required=True),
+        title=get.string("title", required=True),
+        emoji=get.string("emoji"),
+        parent=get.optional_string("parent"),
+    )
+
+
+def _paper(raw: dict[str, Any], index: int) -> Paper:
+    key = raw.get("key")
+    name = key if isinstance(key, str) else f"#{index + 1}"
+    where, record = f"paper {name!r}", ("papers", name)
+    _check_fields(raw, _PAPER_FIELDS, where, record)
+    get = _Fields(raw, where, record)
+    return Paper(
+        key=get.string("key", required=True),
+        title=get.string("title", required=True),
+        section=get.string("section", required=True),
+        authors=get.strings("authors"),
+        year=get.integer("year"),
+        venue=get.string("venue"),
+        links=get.links("links"),
+        arxiv=get.optional_string("arxiv"),
+        arxiv_version=get.integer("arxiv_version"),
+        arxiv_category=get.string("arxiv_category"),
+        doi=get.optional_string("doi"),
+        journal_ref=get.string("journal_ref"),
+        abstract=get.string("abstract"),
+        tags=get.strings("tags"),
+        note=get.string("note"),
+        added=get.date("added"),
+        ignore=get.strings("ignore"),
+    )
+
+
+# -- writing ----------------------------------------------------------------------------------------
+
+
+def to_dict(survey: Survey) -> dict[str, Any]:
+    """The canonical TOML document: fields in dataclass order, empty optional fields left out."""
+    return {
+        "schema": survey.schema,
+        "survey": _record(survey.info, keep={"title"}),
+        "sections": [_record(section, keep={"id", "title"}) for section in survey.sections],
+        "papers": [paper_to_dict(paper) for paper in survey.in_reading_order()],
+    }
+
+
+def paper_to_dict(paper: Paper) -> dict[str, Any]:
+    """One paper under the database's own field names (also what `--json` prints, with dates as text)."""
+    return _record(paper, keep={"key", "title", "section", "authors"})
+
+
+def _record(obj: Any, keep: set[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for spec in fields(obj):
+        if spec.name.startswith("_"):
+            continue
+        value = getattr(obj, spec.name)
+        if (spec.name not in keep and value in (None, "", ())) or (
+            spec.name == "heading_levels" and value == spec.default
+        ):
+            continue
+        if isinstance(value, tuple):
+            value = [{"label": v.label, "url": v.url} if isinstance(v, Link) else v for v in value]
+        out[spec.name] = value
+    return out
+
+
+_HEADER = "# The Efficient Vision Language Models survey: the one source of truth. Format: docs/database.md.\n"
+
+
+def dumps(survey: Survey) -> str:
+    """The canonical text of a database."""
+    import tomli_w
+
+    return _HEADER + "\n" + tomli_w.dumps(to_dict(survey), multiline_strings=True)
+
+
+def save(survey: Survey, path: Path) -> None:
+    """Validate, then write atomically. Callers that read-modify-write use `update` to hold the lock."""
+    validate(survey)
+    atomic_write(path, dumps(survey))
+
+
+def update(path: Path, change: Callable[[Survey], Survey]) -> Survey:
+    """Read, change and write the database under its lock, so concurrent writers never lose each other's work."""
+    with locked(path):
+        before = load(path)
+        after = change(before)
+        if dumps(after) != dumps(before):
+            save(after, path)
+        return after
+
+
+def write_new(survey: Survey, path: Path, *, force: bool) -> None:
+    """Create a database file; an existing one is replaced only with `force`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path):
+        if path.exists() and not force:
+            raise DatabaseError("database already exists", where=str(path), hint="pass --force to replace it")
+        save(survey, path)

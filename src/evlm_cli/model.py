@@ -1,0 +1,289 @@
+"""The survey as data: frozen dataclasses for the header, the taxonomy and the papers, and their validation.
+
+No I/O here: `db` reads and writes these, `render` turns them into README and BibTeX text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from evlm_cli import ids
+from evlm_cli.errors import DatabaseError, NotFoundError
+from evlm_cli.text import closest
+
+SCHEMA_VERSION = 1
+MIN_YEAR = 1900
+"""No paper in a survey of vision-language models predates this; a smaller year is a typo."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A labelled link of a paper or of the survey, in the README's `[[Label](url)]` form."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One node of the taxonomy. The survey keeps sections in reading order, parents before children."""
+
+    id: str
+    """Stable id used by `--section` and by papers; lower-case letters, digits and hyphens."""
+    title: str
+    emoji: str = ""
+    """Shown before the title in headings and the table of contents."""
+    parent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper of the survey. Field names are the database's and `--json`'s."""
+
+    key: str
+    """Citation key, unique and stable (see `keys.make_key`)."""
+    title: str
+    section: str
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    venue: str = ""
+    links: tuple[Link, ...] = ()
+    """Paper, Code and any other labelled links, in the order the README shows them."""
+    arxiv: str | None = None
+    """arXiv id without version (`2412.19509`), derived from the links when possible."""
+    arxiv_version: int | None = None
+    arxiv_category: str = ""
+    doi: str | None = None
+    journal_ref: str = ""
+    abstract: str = ""
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    added: dt.date | None = None
+    ignore: tuple[str, ...] = ()
+    """`evlm check` rules a maintainer reviewed and silenced for this paper."""
+
+    def link(self, label: str) -> str | None:
+        """The URL of the first link with this label (case-insensitive), or None."""
+        wanted = label.lower()
+        return next((link.url for link in self.links if link.label.lower() == wanted), None)
+
+    @property
+    def paper_url(self) -> str | None:
+        return self.link("Paper")
+
+    @property
+    def code_url(self) -> str | None:
+        return self.link("Code")
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyInfo:
+    """The survey's own header: everything the README shows above the paper list."""
+
+    title: str
+    """The README's `# ` heading (the repository's name)."""
+    subtitle: str = ""
+    """The survey paper's title."""
+    year: int | None = None
+    authors: tuple[str, ...] = ()
+    affiliation: str = ""
+    links: tuple[Link, ...] = ()
+    links_note: str = ""
+    intro_title: str = ""
+    intro_emoji: str = ""
+    intro: str = ""
+    """Prose between the header and the abstract (the published list's 'Support & Collaboration')."""
+    abstract_title: str = "Abstract"
+    abstract_emoji: str = ""
+    abstract: str = ""
+    toc_title: str = "Table of Contents"
+    toc_emoji: str = ""
+    heading_levels: tuple[int, ...] = (2, 3, 4)
+    """Markdown heading level of sections at depth 1, 2, 3, ... (the published list uses 2, 3, 6)."""
+    footer: str = ""
+    """Text after the paper list, verbatim (may be an HTML comment)."""
+
+
+@dataclass(frozen=True)
+class Survey:
+    """The whole database: header, taxonomy and papers, in curated order."""
+
+    info: SurveyInfo
+    sections: tuple[Section, ...] = ()
+    papers: tuple[Paper, ...] = ()
+    schema: int = SCHEMA_VERSION
+    _by_id: dict[str, Section] = field(init=False, repr=False, compare=False)
+    _by_key: dict[str, Paper] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {s.id: s for s in self.sections})
+        object.__setattr__(self, "_by_key", {p.key: p for p in self.papers})
+
+    # -- sections -----------------------------------------------------------------------------
+    def section(self, section_id: str) -> Section:
+        """The section with this id; NotFoundError naming the closest ids otherwise."""
+        try:
+            return self._by_id[section_id]
+        except KeyError:
+            raise NotFoundError(
+                f"no section {section_id!r}", hint=_did_you_mean(section_id, list(self._by_id), "evlm sections")
+            ) from None
+
+    def has_section(self, section_id: str) -> bool:
+        return section_id in self._by_id
+
+    def children(self, section_id: str | None) -> list[Section]:
+        """Direct subsections of a section (of the root for None), in order."""
+        return [s for s in self.sections if s.parent == section_id]
+
+    def depth(self, section_id: str) -> int:
+        """1 for a top-level section, 2 for its children, ..."""
+        depth, current = 1, self._by_id[section_id]
+        while current.parent is not None:
+            depth, current = depth + 1, self._by_id[current.parent]
+        return depth
+
+    def ancestry(self, section_id: str) -> list[Section]:
+        """The section and its parents, outermost first."""
+        chain = [self._by_id[section_id]]
+        while chain[0].parent is not None:
+            chain.insert(0, self._by_id[chain[0].parent])
+        return chain
+
+    def section_path(self, section_id: str) -> str:
+        """`Pre-deployment Techniques > Quantization > Post-Training Quantization`."""
+        return " > ".join(s.title for s in self.ancestry(section_id))
+
+    def subtree(self, section_id: str) -> set[str]:
+        """The ids of a section and all sections below it."""
+        self.section(section_id)
+        found = {section_id}
+        for candidate in self.sections:  # parents come first, so one pass suffices
+            if candidate.parent in found:
+                found.add(candidate.id)
+        return found
+
+    # -- papers -------------------------------------------------------------------------------
+    def paper(self, key: str) -> Paper:
+        """The paper with this key; NotFoundError naming the closest keys otherwise."""
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise NotFoundError(f"no paper {key!r}", hint=_did_you_mean(key, list(self._by_key), "evlm list")) from None
+
+    def has_paper(self, key: str) -> bool:
+        return key in self._by_key
+
+    def papers_in(self, section_id: str) -> list[Paper]:
+        """Papers filed directly in a section, in curated order."""
+        return [p for p in self.papers if p.section == section_id]
+
+    def in_reading_order(self) -> Iterator[Paper]:
+        """Papers in the order the README shows them: by section order, then curated order."""
+        position = {s.id: i for i, s in enumerate(self.sections)}
+        yield from sorted(self.papers, key=lambda p: position.get(p.section, len(position)))
+
+
+def _did_you_mean(word: str, candidates: list[str], command: str) -> str:
+    matches = closest(word, candidates)
+    if matches:
+        return "did you mean " + ", ".join(repr(m) for m in matches) + "?"
+    return f"`{command}` lists them"
+
+
+def validate(survey: Survey) -> None:
+    """Raise DatabaseError for the first schema violation, naming the paper key (or section) and the field."""
+    seen_sections: set[str] = set()
+    for section in survey.sections:
+        try:
+            _check_section(section, seen_sections)
+        except DatabaseError as error:
+            error.record = ("sections", section.id)
+            raise
+        seen_sections.add(section.id)
+
+    seen_keys: set[str] = set()
+    for paper in survey.papers:
+        _validate_paper(paper, seen_sections, seen_keys)
+        seen_keys.add(paper.key)
+
+
+def _check_section(section: Section, seen_sections: set[str]) -> None:
+    where = f"section {section.id!r}"
+    if not section.id or section.id != section.id.strip() or not _is_slug(section.id):
+        raise DatabaseError(
+            "field 'id' must be lower-case letters, digits and hyphens", where=where, hint="e.g. 'token-reduction'"
+        )
+    if section.id in seen_sections:
+        raise DatabaseError("duplicate section id", where=where, hint="give each section its own id")
+    if section.parent is not None and section.parent not in seen_sections:
+        raise DatabaseError(
+            f"field 'parent' names {section.parent!r}, which is not a section listed before this one",
+            where=where,
+            hint="list a parent section before its children",
+        )
+    if not section.title.strip():
+        raise DatabaseError("field 'title' is empty", where=where)
+
+
+def _is_slug(text: str) -> bool:
+    return all(c.isascii() and (c.islower() or c.isdigit() or c == "-") for c in text)
+
+
+def validate_key(key: str) -> str | None:
+    """Why `key` is not a usable citation key, or None when it is."""
+    if not key:
+        return "is empty"
+    bad = sorted({c for c in key if not (c.isascii() and (c.isalnum() or c in "-_:."))})
+    if bad:
+        return f"contains {''.join(bad)!r}; use ASCII letters, digits and - _ : ."
+    return None
+
+
+def _validate_paper(paper: Paper, sections: set[str], seen_keys: set[str]) -> None:
+    try:
+        check_paper(paper, sections, seen_keys)
+    except DatabaseError as error:
+        error.record = ("papers", paper.key)
+        raise
+
+
+def check_paper(paper: Paper, sections: set[str], seen_keys: set[str]) -> None:
+    """Raise DatabaseError if this paper breaks the schema, given the section ids and the keys before it."""
+    where = f"paper {paper.key!r}"
+    problem = validate_key(paper.key)
+    if problem:
+        raise DatabaseError(f"field 'key' {problem}", where=where)
+    if paper.key in seen_keys:
+        raise DatabaseError("duplicate key", where=where, hint="keys must be unique; rename one with `evlm rekey`")
+    if not paper.title.strip():
+        raise DatabaseError("field 'title' is empty", where=where)
+    if paper.section not in sections:
+        hint = _did_you_mean(paper.section, sorted(sections), "evlm sections")
+        raise DatabaseError(f"field 'section' names unknown section {paper.section!r}", where=where, hint=hint)
+    this_year = dt.date.today().year
+    if paper.year is not None and not MIN_YEAR <= paper.year <= this_year + 1:
+        raise DatabaseError(
+            f"field 'year' is {paper.year}, which is impossible", where=where, hint=f"use {MIN_YEAR}..{this_year + 1}"
+        )
+    for link in paper.links:
+        if not link.label.strip():
+            raise DatabaseError("field 'links' has a link without a label", where=where)
+        if not ids.is_valid_url(link.url):
+            raise DatabaseError(
+                f"field 'links' has malformed URL {link.url!r}", where=where, hint="use an absolute http(s) URL"
+            )
+    if paper.arxiv is not None:
+        parsed = ids.parse_arxiv_id(paper.arxiv)
+        if parsed is None or parsed.version is not None:
+            raise DatabaseError(
+                f"field 'arxiv' is malformed: {paper.arxiv!r}",
+                where=where,
+                hint="use e.g. '2412.19509' or 'cs/0112017', with the version in 'arxiv_version'",
+            )
+    if paper.arxiv_version is not None and paper.arxiv_version < 1:
+        raise DatabaseError("field 'arxiv_version' must be 1 or more", where=where)
+    if paper.doi is not None and ids.parse_doi(paper.doi) is None:
+        raise DatabaseError(f"field 'doi' is malformed: {paper.doi!r}", where=where, hint="use e.g. '10.1145/3664647'")

@@ -1,0 +1,1 @@
+"""Renderers turn a Survey into text (README, BibTeX, ...). They are pure and deterministic."""

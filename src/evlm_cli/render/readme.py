@@ -1,0 +1,124 @@
+"""Render the survey README from the database and a Markdown template.
+
+The template is ordinary Markdown holding four placeholder lines, `<!-- evlm:header -->`, `<!-- evlm:toc -->`,
+`<!-- evlm:papers -->` and `<!-- evlm:footer -->`, each replaced by what the database says. A missing, repeated or
+unknown placeholder is an error, so a broken template never silently drops the paper list.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+from evlm_cli.errors import EvlmError
+from evlm_cli.markdown import headings, join_emoji, unique_anchors
+from evlm_cli.model import Paper, Survey, SurveyInfo
+
+PLACEHOLDERS = ("header", "toc", "papers", "footer")
+_PLACEHOLDER = re.compile(r"^<!--\s*evlm:(?P<name>[\w-]+)\s*-->[ \t]*$", re.MULTILINE)
+TEMPLATE_NAME = "README.template.md"
+
+
+def paper_line(paper: Paper) -> str:
+    """One paper in the published format: `- Title, <ins>Venue, Year</ins> [[Paper](url)] [[Code](url)]`."""
+    parts = [f"- {paper.title}"]
+    venue_year = ", ".join(part for part in (paper.venue, str(paper.year or "")) if part)
+    if venue_year:
+        parts[0] += f", <ins>{venue_year}</ins>"
+    parts.extend(f"[[{link.label}]({link.url})]" for link in paper.links)
+    return " ".join(parts)
+
+
+def default_template() -> str:
+    """The template shipped with evlm, used when the database has no README.template.md beside it."""
+    return resources.files("evlm_cli").joinpath("templates", TEMPLATE_NAME).read_text(encoding="utf-8")
+
+
+def template_for(db_path: Path) -> tuple[str, str]:
+    """The template text for a database and where it came from: `README.template.md` beside it, or the default."""
+    candidate = db_path.parent / TEMPLATE_NAME
+    if candidate.is_file():
+        return candidate.read_text(encoding="utf-8"), str(candidate)
+    return default_template(), f"evlm's default {TEMPLATE_NAME}"
+
+
+def render_readme(survey: Survey, template: str, *, template_name: str = TEMPLATE_NAME) -> str:
+    """The whole README: the template with its placeholders filled, ending in exactly one newline."""
+    found = [m.group("name") for m in _PLACEHOLDER.finditer(template)]
+    for name in found:
+        if name not in PLACEHOLDERS:
+            raise EvlmError(f"unknown placeholder <!-- evlm:{name} -->", where=template_name, hint=_HINT)
+    for name in PLACEHOLDERS:
+        if found.count(name) != 1:
+            problem = "is missing" if name not in found else "appears more than once"
+            raise EvlmError(f"placeholder <!-- evlm:{name} --> {problem}", where=template_name, hint=_HINT)
+    regions = {
+        "header": _header(survey.info),
+        # The list is filled in once the headings of the whole document are known.
+        "toc": f"## {join_emoji(survey.info.toc_emoji, survey.info.toc_title)}\n\x00toc\x00",
+        "papers": _papers(survey),
+        "footer": survey.info.footer,
+    }
+    text = _PLACEHOLDER.sub(lambda m: regions[m.group("name")], template)
+    text = text.replace("\x00toc\x00", _toc(survey, text))
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip("\n") + "\n"
+
+
+_HINT = "the template needs each of " + ", ".join(f"<!-- evlm:{n} -->" for n in PLACEHOLDERS) + " once"
+
+
+def _header(info: SurveyInfo) -> str:
+    lines = [f"# {info.title}"]
+    if info.subtitle or info.year:
+        lines.append(" ".join(part for part in (f"[{info.year}]" if info.year else "", info.subtitle) if part))
+    if info.links:
+        first, *others = info.links
+        quote = f"> **[{first.label}]({first.url})**" + "".join(f" [[{o.label}]({o.url})]" for o in others)
+        lines += ["", quote + (f" ({info.links_note})" if info.links_note else "")]
+    if info.authors:
+        lines += ["", "> " + ", ".join(f"*{author}*" for author in info.authors)]
+    if info.affiliation:
+        lines += ["", f"> *{info.affiliation}*"]
+    if info.intro_title or info.intro:
+        lines += ["", join_emoji(info.intro_emoji, info.intro_title), info.intro]
+    if info.abstract:
+        lines += ["", f"## {join_emoji(info.abstract_emoji, info.abstract_title)}", info.abstract]
+    return "\n".join(line for line in lines if line is not None)
+
+
+def _heading_level(survey: Survey, depth: int) -> int:
+    levels = survey.info.heading_levels
+    return levels[depth - 1] if depth <= len(levels) else min(6, levels[-1] + depth - len(levels))
+
+
+def _section_heading(survey: Survey, section_id: str) -> str:
+    section = survey.section(section_id)
+    level = _heading_level(survey, survey.depth(section_id))
+    return "#" * level + " " + join_emoji(section.emoji, section.title)
+
+
+def _papers(survey: Survey) -> str:
+    blocks = []
+    for section in survey.sections:
+        lines = [_section_heading(survey, section.id)]
+        lines += [paper_line(paper) for paper in survey.papers_in(section.id)]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _toc(survey: Survey, document: str) -> str:
+    """The table of contents, its links computed from every heading of the document as GitHub does."""
+    found = headings(document)
+    anchors = unique_anchors([text for _, text in found])
+    section_texts = [join_emoji(s.emoji, s.title) for s in survey.sections]
+    lines = []
+    position = 0
+    for (_, text), anchor in zip(found, anchors, strict=True):
+        if position < len(section_texts) and text == section_texts[position]:
+            section = survey.sections[position]
+            indent = "  " * (survey.depth(section.id) - 1)
+            lines.append(f"{indent}- [{text}](#{anchor})")
+            position += 1
+    return "\n".join(lines)

@@ -1,0 +1,34 @@
+"""Choosing papers: the filters shared by `list`, `export` and `search`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from evlm_cli.model import Paper, Survey
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """A selection of papers; an empty one selects all."""
+
+    section: str | None = None
+    """A section id; its subsections are included."""
+    year: int | None = None
+    venue: str | None = None
+    """Compared case-insensitively."""
+    keys: tuple[str, ...] = field(default=())
+
+
+def select(survey: Survey, filters: Filters) -> list[Paper]:
+    """The papers that pass every filter, in reading order. Unknown sections and keys are errors."""
+    wanted_keys = {survey.paper(key).key for key in filters.keys}
+    sections = survey.subtree(filters.section) if filters.section else None
+    venue = filters.venue.casefold() if filters.venue else None
+    return [
+        paper
+        for paper in survey.in_reading_order()
+        if (sections is None or paper.section in sections)
+        and (filters.year is None or paper.year == filters.year)
+        and (venue is None or paper.venue.casefold() == venue)
+        and (not wanted_keys or paper.key in wanted_keys)
+    ]

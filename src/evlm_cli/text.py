@@ -1,0 +1,62 @@
+"""Small pure text helpers shared by importers, renderers and keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# Encodings whose mis-decoding of UTF-8 we can undo; Mac Roman is what turned the survey's 🤖 into `ü§ñ`.
+_MISDECODINGS = ("mac_roman", "cp1252")
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 text that was decoded as Mac Roman or Windows-1252 (`ü§ñ` -> 🤖).
+
+    Works run by run of non-ASCII characters: a run is replaced only when re-encoding it gives valid UTF-8,
+    which genuine text (`Müller`) practically never does, so correct text passes through unchanged.
+    """
+
+    def fix(match: re.Match[str]) -> str:
+        run = match.group(0)
+        for encoding in _MISDECODINGS:
+            try:
+                repaired = run.encode(encoding).decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+            if repaired != run:
+                return repaired
+        return run
+
+    return _NON_ASCII_RUN.sub(fix, text)
+
+
+def ascii_fold(text: str) -> str:
+    """Fold accents away (`Müller` -> `Muller`), dropping what has no ASCII form."""
+    special = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"}
+    text = "".join(special.get(ch, ch) for ch in text)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+def normalize_space(text: str) -> str:
+    """Collapse every run of white space to one space and strip the ends."""
+    return " ".join(text.split())
+
+
+def slugify(text: str) -> str:
+    """A lower-case ASCII id: `Post-Training Quantization` -> `post-training-quantization`."""
+    words = re.findall(r"[a-z0-9]+", ascii_fold(text).lower())
+    return "-".join(words)
+
+
+def normalize_title(title: str) -> str:
+    """The form two titles are compared in to find duplicates: folded, lower case, letters and digits only."""
+    return "".join(re.findall(r"[a-z0-9]+", ascii_fold(title).lower()))
+
+
+def closest(word: str, candidates: list[str] | tuple[str, ...], n: int = 3) -> list[str]:
+    """The candidates most like `word`, for did-you-mean hints."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.5)
