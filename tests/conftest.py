@@ -1,0 +1,77 @@
+"""Shared fixtures: an isolated environment, a copy of the shipped database, and the CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from evlm_cli.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT.parent / "shared" / "seed" / "000_7e03fc27a1066745.txt"
+TEST_DATA = Path(__file__).parent / "data"
+SHIPPED_DB = ROOT / "data" / "papers.toml"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test sees the developer's database, proxies, colours or cache [httpx clean_environ]."""
+    for name in ("EVLM_DB", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture
+def seed_text() -> str:
+    """The published README, exactly as published (mis-decoded emoji included)."""
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A throw-away survey repository (data/papers.toml, its template, a built README), as the current folder."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("papers.toml", "README.template.md"):
+        shutil.copy(ROOT / "data" / name, data / name)
+    for extra in ("papers.bib",):
+        if (ROOT / "data" / extra).exists():
+            shutil.copy(ROOT / "data" / extra, data / extra)
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def db_path(repo: Path) -> Path:
+    return repo / "data" / "papers.toml"
+
+
+class Cli:
+    """Runs `evlm` in-process and checks the exit code [httpie's `http()`]."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, code: int = 0, input: str | None = None) -> Result:  # noqa: A002 - click's name
+        result = self.runner.invoke(app, list(args), input=input)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        assert result.exit_code == code, f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        return Result(result.stdout, result.stderr, result.exit_code)
+
+
+class Result:
+    def __init__(self, stdout: str, stderr: str, exit_code: int) -> None:
+        self.stdout, self.stderr, self.exit_code = stdout, stderr, exit_code
+
+
+@pytest.fixture
+def cli() -> Iterator[Cli]:
+    yield Cli()
