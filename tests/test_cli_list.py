@@ -1,0 +1,95 @@
+"""`evlm list`, `show` and `sections`, and the CLI's general behaviour."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import Cli
+
+
+class TestList:
+    def test_json_has_database_field_names(self, cli: Cli, repo: Path) -> None:
+        """--json gives every paper under the database's own names."""
+        papers = json.loads(cli("list", "--json").stdout)
+        assert len(papers) == 37
+        first = papers[0]
+        assert first["key"] == "mbq2024modality"
+        assert {"key", "title", "authors", "year", "venue", "section", "links", "arxiv", "added"} <= set(first)
+        assert first["links"][1] == {"label": "Code", "url": "https://github.com/thu-nics/MBQ"}
+
+    def test_section_includes_subsections(self, cli: Cli, repo: Path) -> None:
+        """--section quantization lists post-training and quantization-aware papers."""
+        papers = json.loads(cli("list", "--section", "quantization", "--json").stdout)
+        assert len(papers) == 13
+        assert {p["section"] for p in papers} == {"post-training-quantization", "quantization-aware-training"}
+
+    def test_year_and_venue_filters(self, cli: Cli, repo: Path) -> None:
+        """--year and --venue (case-insensitive) narrow the list."""
+        papers = json.loads(cli("list", "--year", "2023", "--venue", "ieee/cvf", "--json").stdout)
+        assert [p["key"] for p in papers] == ["noisyquant2023noisy", "ptq4sam2023post", "boost2023vision"]
+
+    def test_table_output(self, cli: Cli, repo: Path) -> None:
+        """The table shows keys and titles and no colour codes under NO_COLOR."""
+        result = cli("list", "--section", "memory-efficient")
+        assert "m2ist2024" in result.stdout and "SLIMFIT" in result.stdout
+        assert "\x1b[" not in result.stdout + result.stderr
+        assert "4 of 37 papers" in result.stderr
+
+    def test_unknown_section_suggests(self, cli: Cli, repo: Path) -> None:
+        """An unknown section is an error naming the closest ids."""
+        result = cli("list", "--section", "prunning", code=1)
+        assert "no section 'prunning'" in result.stderr and "'pruning'" in result.stderr
+
+
+class TestShow:
+    def test_show_json(self, cli: Cli, repo: Path) -> None:
+        """show --json prints one paper in full."""
+        paper = json.loads(cli("show", "advancing2024multimodal", "--json").stdout)
+        assert paper["doi"] == "10.1145/3664647.3680838"
+        assert paper["section"] == "quantization-aware-training"
+
+    def test_show_table(self, cli: Cli, repo: Path) -> None:
+        """show prints every field, with the section's path."""
+        out = cli("show", "lu2024knowing").stdout
+        assert "Pre-deployment Techniques > Other Methods" in out
+        assert "https://arxiv.org/html/2408.11049v1" in out
+
+    def test_unknown_key_suggests(self, cli: Cli, repo: Path) -> None:
+        """An unknown key names the closest keys."""
+        result = cli("show", "mbq2024", code=1)
+        assert "no paper 'mbq2024'" in result.stderr and "mbq2024modality" in result.stderr
+
+
+class TestSections:
+    def test_sections_json(self, cli: Cli, repo: Path) -> None:
+        """sections --json lists the taxonomy with paper counts."""
+        rows = json.loads(cli("sections", "--json").stdout)
+        assert len(rows) == 23
+        assert rows[2] == {
+            "id": "post-training-quantization",
+            "title": "Post-Training Quantization",
+            "emoji": "",
+            "parent": "quantization",
+            "papers": 8,
+        }
+
+
+class TestEntryPoints:
+    def test_python_m_help(self) -> None:
+        """`python -m evlm_cli --help` works as a real process and lists the commands."""
+        proc = subprocess.run([sys.executable, "-m", "evlm_cli", "--help"], capture_output=True, text=True, check=True)
+        for command in ("list", "show", "build", "import"):
+            assert command in proc.stdout
+
+    def test_version(self, cli: Cli) -> None:
+        """--version prints the version."""
+        from evlm_cli import __version__
+
+        assert cli("--version").stdout == f"evlm {__version__}\n"
+
+    def test_usage_error_is_exit_2(self, cli: Cli, repo: Path) -> None:
+        """Bad arguments are Click's usage error, exit 2."""
+        cli("list", "--year", "soon", code=2)

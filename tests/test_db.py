@@ -1,0 +1,273 @@
+"""The database file: validation with clear errors, canonical and atomic saving, locking, and locating it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, SHIPPED_DB, Cli
+from evlm_cli import db
+from evlm_cli.errors import DatabaseError
+from evlm_cli.model import Link, Paper, Section, Survey, SurveyInfo
+
+
+def _replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+class TestCanonicalSave:
+    def test_shipped_database_is_byte_stable(self) -> None:
+        """Loading the shipped database and saving it gives the same bytes."""
+        text = SHIPPED_DB.read_text(encoding="utf-8")
+        assert db.dumps(db.loads(text)) == text
+
+    def test_save_twice_identical(self, db_path: Path) -> None:
+        """Saving is deterministic: two saves of the same survey are byte-identical."""
+        survey = db.load(db_path)
+        db.save(survey, db_path)
+        first = db_path.read_bytes()
+        db.save(db.load(db_path), db_path)
+        assert db_path.read_bytes() == first
+
+    def test_one_paper_change_is_a_small_diff(self, db_path: Path) -> None:
+        """Editing one paper changes only that paper's lines."""
+        survey = db.load(db_path)
+        before = db_path.read_text(encoding="utf-8").splitlines()
+        papers = tuple(replace(p, note="checked") if p.key == "m2ist2024" else p for p in survey.papers)
+        db.save(replace(survey, papers=papers), db_path)
+        after = db_path.read_text(encoding="utf-8").splitlines()
+        assert len(after) == len(before) + 1
+        assert [line for line in after if line not in before] == ['note = "checked"']
+
+
+_text = st.text(max_size=40)
+_word = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True)
+
+
+@st.composite
+def _surveys(draw: st.DrawFn) -> Survey:
+    section_ids = draw(st.lists(_word, min_size=1, max_size=4, unique=True))
+    sections = tuple(
+        Section(
+            id=s,
+            title=draw(_text.filter(str.strip)),
+            emoji=draw(st.sampled_from(["", "🤖"])),
+            parent=section_ids[i - 1] if i and draw(st.booleans()) else None,
+        )
+        for i, s in enumerate(section_ids)
+    )
+    keys = draw(st.lists(_word, max_size=5, unique=True))
+    papers = tuple(
+        Paper(
+            key=k,
+            title=draw(_text.filter(str.strip)),
+            section=draw(st.sampled_from(section_ids)),
+            authors=tuple(draw(st.lists(_text, max_size=3))),
+            year=draw(st.none() | st.integers(1990, 2025)),
+            venue=draw(_text),
+            links=(Link(draw(_text.filter(str.strip)), "https://example.org/" + draw(_word)),),
+            abstract=draw(_text),
+            tags=tuple(draw(st.lists(_word, max_size=2))),
+        )
+        for k in keys
+    )
+    info = SurveyInfo(title=draw(_text), abstract=draw(_text), heading_levels=(2, 3, 6))
+    return Survey(info=info, sections=sections, papers=papers)
+
+
+class TestRoundTripProperty:
+    @settings(max_examples=150, deadline=None)
+    @given(_surveys())
+    def test_dumps_loads_dumps(self, survey: Survey) -> None:
+        """Any valid survey survives TOML and back, and its text is a fixed point."""
+        text = db.dumps(survey)
+        again = db.loads(text)
+        assert db.dumps(again) == text
+        assert {p.key: p for p in again.papers} == {p.key: p for p in survey.papers}
+
+
+class TestValidationErrors:
+    """Each kind of bad database is one clear line on stderr, exit 1, no traceback."""
+
+    def _check(self, cli: Cli, db_path: Path, *expected: str) -> None:
+        result = cli("list", code=1)
+        assert "Traceback" not in result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+        for fragment in expected:
+            assert fragment in result.stderr, result.stderr
+
+    def test_syntax_error_names_line_and_column(self, cli: Cli, db_path: Path) -> None:
+        _replace_in(db_path, 'key = "m2ist2024"', 'key = "m2ist2024')
+        line = db_path.read_text(encoding="utf-8").splitlines().index('key = "m2ist2024') + 1
+        self._check(cli, db_path, f"papers.toml:{line}:", "TOML syntax error")
+
+    def test_unknown_section(self, cli: Cli, db_path: Path) -> None:
+        _replace_in(db_path, 'section = "memory-efficient"', 'section = "memory-eficient"')
+        self._check(
+            cli, db_path, "paper 'neurips2024make'", "'section'", "memory-eficient", "did you mean 'memory-efficient'"
+        )
+
+    def test_duplicate_key(self, cli: Cli, db_path: Path) -> None:
+        _replace_in(db_path, 'key = "m2ist2024"', 'key = "mercea2024time"')
+        self._check(cli, db_path, "paper 'mercea2024time'", "duplicate key")
+
+    def test_wrong_type(self, cli: Cli, db_path: Path) -> None:
+        _replace_in(db_path, "year = 2024", 'year = "2024"')
+        self._check(cli, db_path, "paper 'mbq2024modality'", "field 'year' must be an integer")
+
+    def test_impossible_year(self, cli: Cli, db_path: Path) -> None:
+        _replace_in(db_path, "year = 2024", "year = 2204")
+        self._check(cli, db_path, "paper 'mbq2024modality'", "'year'", "impossible")
+
+    def test_malformed_arxiv_id(self, cli: Cli, db_path: Path) -> None:
+        _replace_in(db_path, 'arxiv = "2412.19509"', 'arxiv = "2412.195"')
+        self._check(cli, db_path, "paper 'mbq2024modality'", "field 'arxiv' is malformed")
+
+    def test_malformed_doi(self, cli: Cli, db_path: Path) -> None:
+        _replace_in(db_path, 'doi = "10.1145/3664647.3680838"', 'doi = "11.1145/x"')
+        self._check(cli, db_path, "paper 'advancing2024multimodal'", "field 'doi' is malformed")
+
+    def test_malformed_url(self, cli: Cli, db_path: Path) -> None:
+        _replace_in(db_path, 'url = "https://github.com/thu-nics/MBQ"', 'url = "github.com/thu-nics/MBQ"')
+        self._check(cli, db_path, "paper 'mbq2024modality'", "malformed URL")
+
+    def test_unknown_field_suggests(self, cli: Cli, db_path: Path) -> None:
+        _replace_in(db_path, "year = 2024", "yaer = 2024")
+        self._check(cli, db_path, "unknown field 'yaer'", "did you mean 'year'")
+
+    def test_error_names_the_toml_line(self, cli: Cli, db_path: Path) -> None:
+        """Schema errors point at the paper's [[papers]] line."""
+        _replace_in(db_path, "year = 2024", "year = 2204")
+        line = db_path.read_text(encoding="utf-8").splitlines().index("[[papers]]") + 1
+        self._check(cli, db_path, f"papers.toml:{line}: paper 'mbq2024modality'")
+
+    def test_missing_database(self, cli: Cli, tmp_path: Path) -> None:
+        result = cli("--db", str(tmp_path / "none.toml"), "list", code=1)
+        assert "no such database" in result.stderr
+
+
+_KILL_DURING_SAVE = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from evlm_cli import db
+    path = Path(sys.argv[1])
+    survey = db.load(path)
+    real_fsync = os.fsync
+    def die(fd):
+        os.kill(os.getpid(), signal.SIGKILL)
+    os.fsync = die
+    from dataclasses import replace
+    db.save(replace(survey, papers=survey.papers[:3]), path)
+    """
+)
+
+
+class TestAtomicWrites:
+    def test_kill_during_save_leaves_old_file_whole(self, db_path: Path) -> None:
+        """A process killed in the middle of a save leaves the old database intact."""
+        before = db_path.read_bytes()
+        proc = subprocess.run([sys.executable, "-c", _KILL_DURING_SAVE, str(db_path)], check=False)
+        assert proc.returncode == -9
+        assert db_path.read_bytes() == before
+        db.load(db_path)
+
+    def test_failed_rename_keeps_old_file_and_cleans_up(self, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A failing write is a DatabaseError; the old file stays, no temporary file is left."""
+        before = db_path.read_bytes()
+        survey = db.load(db_path)
+
+        def fail(self: Path, target: Path) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(Path, "replace", fail)
+        with pytest.raises(DatabaseError, match="No space left"):
+            db.save(replace(survey, papers=()), db_path)
+        assert db_path.read_bytes() == before
+        assert sorted(p.name for p in db_path.parent.iterdir() if p.name.endswith(".tmp")) == []
+
+
+_SLOW_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from dataclasses import replace
+    from pathlib import Path
+    from evlm_cli import db
+    from evlm_cli.model import Paper
+    def change(survey):
+        time.sleep(0.5)  # hold the lock long enough that the other writer must wait
+        paper = Paper(key=sys.argv[2], title="Paper " + sys.argv[2], section="token-reduction")
+        return replace(survey, papers=survey.papers + (paper,))
+    db.update(Path(sys.argv[1]), change)
+    """
+)
+
+
+class TestConcurrency:
+    def test_two_writers_both_land(self, db_path: Path) -> None:
+        """Two processes writing at once are serialised: both papers are in the file."""
+        procs = [
+            subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, str(db_path), key]) for key in ("writera", "writerb")
+        ]
+        assert [p.wait(timeout=60) for p in procs] == [0, 0]
+        keys = {p.key for p in db.load(db_path).papers}
+        assert {"writera", "writerb"} <= keys
+        assert len(keys) == 39
+
+
+class TestLocate:
+    def test_order_of_precedence(
+        self, repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        """--db beats EVLM_DB, which beats data/papers.toml above the current folder, which beats the bundled copy."""
+        found = repo / "data" / "papers.toml"
+        sub = repo / "data" / "deeper"
+        sub.mkdir()
+        assert db.locate(None, cwd=sub) == db.Location(found, "found")
+        monkeypatch.setenv("EVLM_DB", "/env.toml")
+        assert db.locate(None, cwd=sub) == db.Location(Path("/env.toml"), "EVLM_DB")
+        assert db.locate(Path("x.toml"), cwd=sub) == db.Location(Path("x.toml"), "--db")
+        monkeypatch.delenv("EVLM_DB")
+        elsewhere = tmp_path_factory.mktemp("elsewhere")
+        assert db.locate(None, cwd=elsewhere).origin == "bundled"
+
+    def test_bundled_copy_is_read_only(self, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Outside a survey repository, reading works and writing is refused with a clear message."""
+        monkeypatch.chdir(tmp_path)
+        assert '"key"' in cli("list", "--json").stdout
+        result = cli("build", code=1)
+        assert "bundled survey is read-only" in result.stderr and "--db" in result.stderr
+
+    def test_env_variable_is_used(
+        self, cli: Cli, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """EVLM_DB picks the database."""
+        small = tmp_path / "small.toml"
+        survey = db.load(db_path)
+        db.save(replace(survey, papers=survey.papers[:2]), small)
+        monkeypatch.setenv("EVLM_DB", str(small))
+        assert cli("list", "--json").stdout.count('"key"') == 2
+
+
+def test_file_permissions_kept(db_path: Path) -> None:
+    """An atomic save keeps the file's mode."""
+    db_path.chmod(0o640)
+    db.save(db.load(db_path), db_path)
+    assert db_path.stat().st_mode & 0o777 == 0o640
+
+
+def test_repository_root() -> None:
+    """README.md goes above data/, or beside a database that is not in data/."""
+    assert db.repository_root(ROOT / "data" / "papers.toml") == ROOT
+    assert db.repository_root(Path("/x/y/papers.toml")) == Path("/x/y")
+    assert os.sep in str(db.bundled_path())
