@@ -23,7 +23,7 @@ def add(
     identifiers: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[ID]...", help="arXiv ids or URLs, DOIs or doi.org URLs. Leave out to add by hand (--title ...)."
+            metavar="ID", help="arXiv ids or URLs, DOIs or doi.org URLs. Leave out to add by hand (--title ...)."
         ),
     ] = None,
     *,
@@ -46,7 +46,7 @@ def add(
         bool, typer.Option("--dry-run", help="Print the entries and README lines that would be added; write nothing.")
     ] = False,
     no_build: _write.NoBuildOption = False,
-    json_output: _options.JsonOption = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the added papers as JSON.")] = False,
 ) -> None:
     """Add papers by arXiv id or DOI (fetching their metadata), or by hand, then rebuild README.md.
 
