@@ -231,10 +231,10 @@ class TestDuplicates:
         api.answer(QUERY, file="arxiv_id_list_1111.2011v2.xml")
         cli("add", "1111.2011", "--section", "token-reduction")
         before = snapshot(repo)
-        api.answer(QUERY, file="arxiv_id_list_1111.2011v2.xml")
         result = cli("add", "1111.2011v1", "--section", "pruning", code=1)
         assert "already in the survey as 'murray2011quantum' (same arXiv id 1111.2011)" in result.stderr
         assert snapshot(repo) == before
+        assert len(api.requests) == 1  # refused before asking arXiv again
         api.answer(QUERY, file="arxiv_id_list_1111.2011v2.xml")
         assert cli("add", "1111.2011v1", "--section", "pruning", "--force").stdout == "murray2011quantuma\n"
 
@@ -246,11 +246,21 @@ class TestDuplicates:
 
     def test_same_doi_refused(self, cli: Cli, api: FakeApi, repo: Path) -> None:
         """A DOI already in the survey is refused."""
-        for _ in range(2):
-            api.answer(DOI_PATH, file="crossref_work_10.17705_1cais.04607.json")
+        api.answer(DOI_PATH, file="crossref_work_10.17705_1cais.04607.json")
         cli("add", "10.17705/1cais.04607", "--section", "other-methods")
         result = cli("add", "https://doi.org/10.17705/1CAIS.04607", "--section", "other-methods", code=1)
         assert "same DOI 10.17705/1cais.04607" in result.stderr
+        assert len(api.requests) == 1
+
+    def test_title_duplicate_found_after_fetch(self, cli: Cli, api: FakeApi, repo: Path) -> None:
+        """A fetched paper whose title is already there (added by hand, without ids) is refused after the fetch."""
+        title = "Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit"
+        cli("add", "--title", title, "--section", "pruning")
+        api.answer(QUERY, file="arxiv_id_list_1111.2011v2.xml")
+        before = snapshot(repo)
+        result = cli("add", "1111.2011", "--section", "pruning", code=1)
+        assert "already in the survey as 'quantumcriticality' (same title) (--force adds it anyway)" in (result.stderr)
+        assert snapshot(repo) == before
 
 
 def test_ten_concurrent_adds(repo: Path, db_path: Path) -> None:

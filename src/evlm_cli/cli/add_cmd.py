@@ -76,7 +76,7 @@ def add(
 
         fetched.append((title, Metadata(title=title, authors=tuple(author or ()), year=year, url=url or "")))
     else:
-        fetched, failures = _fetch(identifiers or [])
+        fetched, failures = _fetch(identifiers or [], None if force else survey)
 
     if section is None and fetched:
         section = _ask_section(survey, " ".join(f"{m.title} {m.abstract}" for _, m in fetched))
@@ -116,15 +116,20 @@ def add(
         raise typer.Exit(ExitCode.ERROR)
 
 
-def _fetch(texts: list[str]) -> tuple[list[tuple[str, Metadata]], list[str]]:
-    """Metadata for each id that resolves, in the order given, and one message per id that does not."""
+def _fetch(texts: list[str], survey: Survey | None) -> tuple[list[tuple[str, Metadata]], list[str]]:
+    """Metadata for each id that resolves, in the order given, and one message per id that does not.
+
+    Ids whose arXiv id or DOI `survey` already has are refused without asking the network.
+    """
     from evlm_cli.sources import crossref, parse_identifier
     from evlm_cli.sources._http import make_client
 
     parsed: list[tuple[str, Identifier | SourceError]] = []
     for text in texts:
         try:
-            parsed.append((text, parse_identifier(text)))
+            identifier = parse_identifier(text)
+            refusal = _already_there(survey, identifier) if survey is not None else None
+            parsed.append((text, refusal or identifier))
         except SourceError as error:
             parsed.append((text, error))
     wanted = [i for _, i in parsed if not isinstance(i, SourceError)]
@@ -149,6 +154,21 @@ def _fetch(texts: list[str]) -> tuple[list[tuple[str, Metadata]], list[str]]:
         else:
             fetched.append((text, answer))
     return fetched, failures
+
+
+def _already_there(survey: Survey, identifier: Identifier) -> SourceError | None:
+    """A refusal when the survey has a paper with this arXiv id (any version) or DOI."""
+    from evlm_cli import dedupe, ids
+
+    arxiv = ids.parse_arxiv_id(identifier.value) if identifier.kind == "arxiv" else None
+    probe = Paper(
+        key="", title="", section="", arxiv=arxiv.id if arxiv else None, doi=identifier.value if not arxiv else None
+    )
+    existing = dedupe.find_duplicate(survey, probe)
+    if existing is None:
+        return None
+    reason = dedupe.why_duplicate(existing, probe)
+    return SourceError(f"already in the survey as {existing.key!r} ({reason})", hint="--force adds it anyway")
 
 
 def _ask_section(survey: Survey, text: str) -> str:
