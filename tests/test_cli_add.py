@@ -154,6 +154,18 @@ class TestAdd:
         assert "no section 'quantisation'" in result.stderr
         assert "quantization" in result.stderr
 
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("add",),
+            ("add", "1111.2011", "--title", "Tiny", "-s", "pruning"),
+            ("add", "1111.2011", "--author", "Ann Lee", "-s", "pruning"),
+        ],
+    )
+    def test_ids_or_title(self, cli: Cli, repo: Path, args: tuple[str, ...]) -> None:
+        """Ids and adding by hand do not mix, and one of them is needed."""
+        assert "error:" in cli(*args, code=1).stderr
+
 
 class TestFailures:
     @pytest.mark.parametrize(

@@ -86,6 +86,15 @@ class TestEditFunctions:
         order = [p["key"] for p in db.to_dict(result.survey)["papers"]]
         assert order.index("doe2025tinya") == order.index(SURVEY.papers_in(PTQ)[-1].key) + 2
 
+    def test_draft_venue(self) -> None:
+        """The venue defaults to arXiv only for arXiv papers; --venue and the source's venue win."""
+        from evlm_cli.sources import Metadata
+
+        assert edit.draft(Metadata("T", arxiv="2501.00001"), section=PTQ).venue == "arXiv"
+        assert edit.draft(Metadata("T", doi="10.1/x"), section=PTQ).venue == ""
+        assert edit.draft(Metadata("T", venue="TPAMI"), section=PTQ).venue == "TPAMI"
+        assert edit.draft(Metadata("T", venue="TPAMI"), section=PTQ, venue="CVPR").venue == "CVPR"
+
     def test_add_refuses_within_batch(self) -> None:
         """Two drafts of the same paper in one batch: the second is refused."""
         result = edit.add_papers(SURVEY, [paper("Tiny Tricks"), paper("Tiny tricks!")])

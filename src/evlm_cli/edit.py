@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from evlm_cli.sources import Metadata
 
 DEFAULT_VENUE = "arXiv"
+"""The venue of a paper known only by its arXiv id, until a maintainer sets the real one."""
 
 
 # -- adding -----------------------------------------------------------------------------------------
@@ -48,7 +49,7 @@ def draft(
         section=section,
         authors=tuple(normalize_space(a) for a in meta.authors if a.strip()),
         year=year if year is not None else meta.year,
-        venue=venue or meta.venue or DEFAULT_VENUE,
+        venue=venue or meta.venue or (DEFAULT_VENUE if meta.arxiv else ""),
         links=tuple(links),
         arxiv=meta.arxiv,
         arxiv_version=meta.arxiv_version,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -54,58 +56,33 @@ def add(
 
     Example: evlm add 2412.19509 10.1145/3664647.3680838 --section post-training-quantization --code https://github.com/x/y
     """
-    if identifiers and title is not None:
-        raise EvlmError("give IDs or --title (adding by hand), not both")
-    if not identifiers and title is None:
-        raise EvlmError("nothing to add", hint="give arXiv ids or DOIs, or --title, --author, --year, --url by hand")
+    if bool(identifiers) == (title is not None):
+        raise EvlmError("give arXiv ids or DOIs, or --title (adding by hand), not both or neither")
+    if identifiers and (author or url):
+        raise EvlmError("--author and --url are for adding by hand with --title", hint="the source gives them")
     location = _options.location(ctx)
     path = location.path if dry_run else db.require_writable(location)
     survey = db.load(path)
-    if section is None and not _write.is_terminal():
-        raise EvlmError(
-            "--section is required",
-            hint="one of: " + ", ".join(s.id for s in survey.sections) + " (`evlm sections` shows their titles)",
-        )
     if section is not None:
         survey.section(section)
+    elif not _write.is_terminal():
+        ids = ", ".join(s.id for s in survey.sections)
+        raise EvlmError("--section is required", hint=f"one of: {ids} (`evlm sections` shows their titles)")
 
-    failures: list[str] = []
-    fetched: list[tuple[str, Metadata]] = []
     if title is not None:
         from evlm_cli.sources import Metadata
 
-        fetched.append((title, Metadata(title=title, authors=tuple(author or ()), year=year, url=url or "")))
+        fetched: list[tuple[str, Metadata]] = [(title, Metadata(title, tuple(author or ()), url=url or ""))]
+        failures: list[str] = []
     else:
         fetched, failures = _fetch(identifiers or [], None if force else survey)
-
     if section is None and fetched:
         section = _ask_section(survey, " ".join(f"{m.title} {m.abstract}" for _, m in fetched))
-    today = dt.date.today()
-    labelled = [
-        (
-            label,
-            editing.draft(
-                m, section=section or "", venue=venue, year=year, code=code, tags=tag or (), note=note, added=today
-            ),
-        )
-        for label, m in fetched
-    ]
-    drafts = [d for _, d in labelled]
-
-    results: list[editing.AddResult] = []
-
-    def change(current: Survey) -> Survey:
-        results.clear()
-        results.append(editing.add_papers(current, drafts, force=force))
-        return results[0].survey
-
-    if not drafts:
-        pass
-    elif dry_run:
-        change(survey)
-    else:
-        _write.write(path, change, rebuild=not no_build)
-    result = results[0] if results else editing.AddResult(survey)
+    make = functools.partial(
+        editing.draft, section=section or "", venue=venue, year=year, code=code, tags=tag or (), note=note
+    )
+    labelled = [(label, make(m, added=dt.date.today())) for label, m in fetched]
+    result = _store(path, survey, [d for _, d in labelled], force=force, dry_run=dry_run, rebuild=not no_build)
     for refusal in result.refused:
         label = next(lbl for lbl, d in labelled if d is refusal.paper)
         failures.append(f"{label}: {refusal} (--force adds it anyway)")
@@ -114,6 +91,24 @@ def add(
         _console.error(failure)
     if failures:
         raise typer.Exit(ExitCode.ERROR)
+
+
+def _store(
+    path: Path, survey: Survey, drafts: list[Paper], *, force: bool, dry_run: bool, rebuild: bool
+) -> editing.AddResult:
+    """Add the drafts to the database under its lock (keys chosen against what is on disk), or only pretend to."""
+    if not drafts:
+        return editing.AddResult(survey)
+    if dry_run:
+        return editing.add_papers(survey, drafts, force=force)
+    results: list[editing.AddResult] = []
+
+    def change(current: Survey) -> Survey:
+        results[:] = [editing.add_papers(current, drafts, force=force)]
+        return results[0].survey
+
+    _write.write(path, change, rebuild=rebuild)
+    return results[0]
 
 
 def _fetch(texts: list[str], survey: Survey | None) -> tuple[list[tuple[str, Metadata]], list[str]]:

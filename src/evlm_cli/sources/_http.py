@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 REPOSITORY_URL = "https://github.com/evlm/Efficient-Vision-Language-Models"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
-DEFAULT_BACKOFF = 1.0
+DEFAULT_BACKOFF = 3.0
+"""Seconds before the first retry (then doubling): never closer than arXiv's three-second request spacing."""
 MAX_RETRY_AFTER = 120.0
 """A server asking for a longer wait than this gets no retry: the error is reported instead of hanging."""
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
