@@ -1,0 +1,97 @@
+"""Crossref: one DOI per request to `/works/{doi}`, politely (with `mailto` from EVLM_MAILTO), and a pure parser."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from evlm_cli.errors import SourceError
+from evlm_cli.sources import Metadata
+from evlm_cli.text import normalize_space
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_API = "https://api.crossref.org"
+API_ENV = "EVLM_CROSSREF_API"
+MAILTO_ENV = "EVLM_MAILTO"
+_TAG = re.compile(r"<[^>]+>")
+
+
+def api_url() -> str:
+    return (os.environ.get(API_ENV) or DEFAULT_API).rstrip("/")
+
+
+def parse_work(text: str | bytes) -> Metadata:
+    """Parse a `/works/{doi}` answer; SourceError when it is not the JSON of a work."""
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise SourceError(f"Crossref answered malformed JSON ({error})") from None
+    work = data.get("message") if isinstance(data, dict) else None
+    if not isinstance(work, dict) or data.get("message-type", "work") != "work":
+        raise SourceError("Crossref answered JSON that is not a work")
+    title = normalize_space(" ".join(_strings(work.get("title"))[:1]))
+    if not title:
+        raise SourceError("Crossref has no title for this work")
+    doi = str(work.get("DOI", "")).lower() or None
+    return Metadata(
+        title=title,
+        authors=_authors(work.get("author")),
+        year=_year(work),
+        venue=normalize_space(next(iter(_strings(work.get("container-title"))), "")),
+        url=f"https://doi.org/{doi}" if doi else "",
+        abstract=normalize_space(_TAG.sub(" ", str(work.get("abstract", "")))),
+        doi=doi,
+    )
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str) and v.strip()] if isinstance(value, list) else []
+
+
+def _authors(value: Any) -> tuple[str, ...]:
+    """People first: Crossref lists organisations (and, in some records, affiliations) as `name`-only authors."""
+    if not isinstance(value, list):
+        return ()
+    people = [
+        normalize_space(f"{a.get('given', '')} {a['family']}")
+        for a in value
+        if isinstance(a, dict) and isinstance(a.get("family"), str)
+    ]
+    if people:
+        return tuple(people)
+    return tuple(normalize_space(a["name"]) for a in value if isinstance(a, dict) and isinstance(a.get("name"), str))
+
+
+def _year(work: dict[str, Any]) -> int | None:
+    for field in ("issued", "published", "published-print", "published-online", "created"):
+        parts = work.get(field, {}).get("date-parts") if isinstance(work.get(field), dict) else None
+        if parts and isinstance(parts[0], list) and parts[0] and isinstance(parts[0][0], int):
+            return parts[0][0]
+    return None
+
+
+def fetch(doi: str, client: httpx.Client, *, base_url: str | None = None) -> Metadata:
+    """The work with this DOI; SourceError naming the DOI when Crossref does not know it or cannot be reached."""
+    import httpx
+
+    url = f"{base_url or api_url()}/works/{quote(doi, safe='/')}"
+    mailto = os.environ.get(MAILTO_ENV)
+    try:
+        response = client.get(url, params={"mailto": mailto} if mailto else None)
+    except httpx.TimeoutException:
+        raise SourceError(f"Crossref did not answer in time ({url})", where=doi) from None
+    except httpx.HTTPError as error:
+        raise SourceError(f"cannot reach Crossref: {error} ({url})", where=doi) from None
+    if response.status_code == 404:
+        raise SourceError("Crossref has no work with this DOI", where=doi)
+    if response.status_code != 200:
+        raise SourceError(f"Crossref answered HTTP {response.status_code} ({url})", where=doi)
+    try:
+        return parse_work(response.content)
+    except SourceError as error:
+        raise SourceError(error.message, where=doi) from None
