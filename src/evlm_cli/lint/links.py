@@ -194,7 +194,8 @@ async def _check_one(client: httpx.AsyncClient, url: str, want_title: bool, opti
     error = ""
     for attempt in range(options.retries + 1):
         if attempt:
-            await asyncio.sleep(options.backoff * 2 ** (attempt - 1))
+            # Never wait longer than a request may take: a short --timeout means a quick check is wanted.
+            await asyncio.sleep(min(options.backoff, options.timeout) * 2 ** (attempt - 1))
         try:
             answer = await _request(client, "GET" if want_title else "HEAD", url, want_title)
             if answer.status in GET_INSTEAD and not want_title:
