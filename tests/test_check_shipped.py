@@ -154,3 +154,13 @@ class TestExitAndFormats:
         listing = cli("check", "--explain", "all").stdout
         assert "broken-link (warning)" in listing
         assert "schema (error)" in listing
+
+
+def test_readme_documents_check() -> None:
+    """README.md shows `evlm check` in the maintainer's workflow, and CI runs it."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    workflow = readme[readme.index("**Maintain it.**") :]
+    assert "evlm check  " in workflow
+    assert "evlm check --links" in workflow
+    assert "evlm check" in (root / ".ci" / "run").read_text(encoding="utf-8")
