@@ -227,3 +227,19 @@ class TestPageTitle:
         path = tmp_path / "links.json"
         path.write_text("{not json", encoding="utf-8")
         assert links.LinkCache(path).entries == {}
+
+
+def test_progress_bar_on_a_terminal(cli: Cli, db: Path, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal, a progress bar runs on stderr while links are checked; the findings are the same."""
+    import io
+
+    from rich.console import Console
+
+    from evlm_cli.cli import _console
+
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    monkeypatch.setattr(_console, "err", lambda: terminal)
+    out = run(cli, db)
+    assert keys(out, "broken-link") == {"missing2024", "fail2024", "slow2024"}
+    assert "checking links" in screen.getvalue()

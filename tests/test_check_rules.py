@@ -301,3 +301,18 @@ class TestIgnoringAndSchema:
         """The helper's sections form a tree (guards the other tests' assumptions)."""
         ids = {s["id"] for s in SECTIONS}
         assert all(s.get("parent") in ids | {None} for s in SECTIONS)
+
+
+def test_bundled_copy_is_not_compared_with_generated_files(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-only bundled survey ships without README.md, so `stale-output` does not apply to it."""
+    from evlm_cli import db
+
+    bundled = write_db(
+        tmp_path / "pkg" / "data", [paper("a2024", "First", links=[{"label": "Paper", "url": "https://x.org/a"}])]
+    )
+    monkeypatch.setattr(db, "bundled_path", lambda: bundled)
+    monkeypatch.chdir(tmp_path)
+    assert findings(cli("check", "--json").stdout, "stale-output") == []
+    assert keys(cli("--db", str(bundled), "check", "--json").stdout, "stale-output") == {None}

@@ -67,9 +67,10 @@ def check(
     if explain is not None:
         _explain(explain)
         return
-    path = location(ctx).path
+    where = location(ctx)
+    path = where.path
     options = linker.Options(timeout=timeout, retries=retries, per_host=per_host)
-    report = _run_with_progress(path, tuple(ignore or ()), links, options, max_age * 3600)
+    report = _run_with_progress(path, tuple(ignore or ()), links, options, max_age * 3600, where.writable)
     chosen = Format.json if json_output else output_format
     if chosen is Format.json:
         _console.print_json([f.to_json() for f in report.findings])
@@ -85,14 +86,16 @@ def check(
 
 
 def _run_with_progress(
-    path: Path, ignore: tuple[str, ...], links: bool, options: linker.Options, max_age: float
+    path: Path, ignore: tuple[str, ...], links: bool, options: linker.Options, max_age: float, generated: bool
 ) -> Report:
     """Run the check, with a progress bar on stderr while links are checked, if stderr is a terminal."""
     from evlm_cli.lint import check as lint_check
 
     console = _console.err()
     if not (links and console.is_terminal):
-        return lint_check.run(path, ignore=ignore, check_links=links, options=options, max_age=max_age)
+        return lint_check.run(
+            path, ignore=ignore, check_links=links, options=options, max_age=max_age, generated_files=generated
+        )
     from rich.progress import Progress
 
     with Progress(console=console, transient=True) as progress:
@@ -103,6 +106,7 @@ def _run_with_progress(
             check_links=True,
             options=options,
             max_age=max_age,
+            generated_files=generated,
             on_start=lambda total: progress.update(task, total=total),
             on_result=lambda _result: progress.advance(task),
         )

@@ -61,10 +61,14 @@ def run(
     check_links: bool = False,
     options: links.Options | None = None,
     max_age: float = 24 * 3600.0,
+    generated_files: bool = True,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[links.LinkResult], None] | None = None,
 ) -> Report:
-    """Lint the database at `path` (and check its links): every finding, ignored rules left out."""
+    """Lint the database at `path` (and check its links): every finding, ignored rules left out.
+
+    `generated_files=False` skips comparing README.md and the other generated files (for the bundled read-only copy,
+    which ships without them)."""
     ignore = tuple(ignore)
     validate_rules(ignore)
     try:
@@ -86,7 +90,7 @@ def run(
         survey,
         lines=lines,
         section_lines=db.record_lines(text, "sections"),
-        db_path=path,
+        db_path=path if generated_files else None,
         fetched_titles=links.cached_titles(),
     )
     report.findings = rules.without_ignored([*rules.run(context, ignore=ignore), *extra], survey, ignore)
