@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import Cli
 from evlm_cli.lint import rules
@@ -316,3 +318,26 @@ def test_bundled_copy_is_not_compared_with_generated_files(
     monkeypatch.chdir(tmp_path)
     assert findings(cli("check", "--json").stdout, "stale-output") == []
     assert keys(cli("--db", str(bundled), "check", "--json").stdout, "stale-output") == {None}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="abcde -", min_size=1, max_size=30), min_size=2, max_size=12))
+def test_similar_titles_matches_brute_force(titles: list[str]) -> None:
+    """The length-window search finds exactly the pairs a full pairwise difflib comparison finds."""
+    import difflib
+
+    from evlm_cli.model import Paper
+    from evlm_cli.text import normalize_title
+
+    papers = [Paper(key=f"k{i}", title=t, section="s") for i, t in enumerate(titles)]
+    found = {frozenset((a.key, b.key)) for a, b in rules.similar_titles(papers)}
+    expected = set()
+    for i, a in enumerate(papers):
+        for b in papers[i + 1 :]:
+            x, y = normalize_title(a.title), normalize_title(b.title)
+            if x and y:
+                short, long_ = sorted((x, y), key=len)
+                ratio = difflib.SequenceMatcher(None, long_, short, autojunk=False).ratio()
+                if ratio >= rules.SAME_TITLE:
+                    expected.add(frozenset((a.key, b.key)))
+    assert found == expected
