@@ -75,7 +75,14 @@ def _root(
 
 def _register() -> None:
     """Import the command modules, each of which adds its commands to `app`."""
-    from evlm_cli.cli import add_cmd, build_cmd, edit_cmd, import_cmd, list_cmd  # noqa: F401 - imported for registration
+    from evlm_cli.cli import (  # noqa: F401 - imported for registration
+        add_cmd,
+        build_cmd,
+        check_cmd,
+        edit_cmd,
+        import_cmd,
+        list_cmd,
+    )
 
 
 _register()

@@ -1,0 +1,197 @@
+"""`evlm check`: lint the database (and with --links, its URLs); report findings grouped by paper."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from evlm_cli.cli import _console, app
+from evlm_cli.cli._options import JsonOption, location
+from evlm_cli.errors import ExitCode
+
+if TYPE_CHECKING:
+    from evlm_cli.lint import links as linker
+    from evlm_cli.lint.check import Report
+    from evlm_cli.lint.findings import Finding
+
+
+class Format(enum.StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "blue"}
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    *,
+    links: Annotated[
+        bool, typer.Option("--links", help="Also check every URL over HTTP (cached for --max-age).")
+    ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too, not only on errors.")] = False,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", metavar="RULE", help="Skip this rule (repeatable).")
+    ] = None,
+    explain: Annotated[
+        str | None,
+        typer.Option("--explain", metavar="RULE", help="Explain a rule ('all' lists every rule); check nothing."),
+    ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="text (grouped by paper), json, or github (Actions annotations).")
+    ] = Format.text,
+    json_output: JsonOption = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per HTTP request (--links).", min=0.001)] = 10.0,
+    retries: Annotated[
+        int, typer.Option("--retries", help="Retries of timeouts and 5xx answers (--links).", min=0)
+    ] = 2,
+    per_host: Annotated[int, typer.Option("--per-host", help="Concurrent requests per host (--links).", min=1)] = 4,
+    max_age: Annotated[
+        float,
+        typer.Option("--max-age", help="Hours a cached link result stays valid; 0 rechecks all (--links).", min=0),
+    ] = 24.0,
+) -> None:
+    """Find problems in the database: schema errors, likely mistakes (warnings) and notes; exit 1 on errors.
+
+    Each warning names its rule; silence a reviewed one per paper (ignore = ["rule"]) or per run (--ignore RULE).
+
+    Example: evlm check --links --strict
+    """
+    from evlm_cli.lint import links as linker
+
+    if explain is not None:
+        _explain(explain)
+        return
+    where = location(ctx)
+    path = where.path
+    options = linker.Options(timeout=timeout, retries=retries, per_host=per_host)
+    report = _run_with_progress(path, tuple(ignore or ()), links, options, max_age * 3600, where.writable)
+    chosen = Format.json if json_output else output_format
+    if chosen is Format.json:
+        _console.print_json([f.to_json() for f in report.findings])
+    elif chosen is Format.github:
+        _console.print_plain("".join(_annotation(f, path) + "\n" for f in report.findings))
+    else:
+        _print_report(report, path)
+    _summary(report, links)
+    errors = sum(f.severity == "error" for f in report.findings)
+    warnings = sum(f.severity == "warning" for f in report.findings)
+    if errors or (strict and warnings):
+        raise typer.Exit(ExitCode.ERROR)
+
+
+def _run_with_progress(
+    path: Path, ignore: tuple[str, ...], links: bool, options: linker.Options, max_age: float, generated: bool
+) -> Report:
+    """Run the check, with a progress bar on stderr while links are checked, if stderr is a terminal."""
+    from evlm_cli.lint import check as lint_check
+
+    console = _console.err()
+    if not (links and console.is_terminal):
+        return lint_check.run(
+            path, ignore=ignore, check_links=links, options=options, max_age=max_age, generated_files=generated
+        )
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("checking links", total=None)
+        return lint_check.run(
+            path,
+            ignore=ignore,
+            check_links=True,
+            options=options,
+            max_age=max_age,
+            generated_files=generated,
+            on_start=lambda total: progress.update(task, total=total),
+            on_result=lambda _result: progress.advance(task),
+        )
+
+
+def _explain(name: str) -> None:
+    from evlm_cli.lint.check import validate_rules
+    from evlm_cli.lint.rules import RULES
+
+    if name == "all":
+        for spec in RULES.values():
+            _console.print_plain(f"{spec.name} ({spec.severity}): {spec.summary}\n")
+        return
+    validate_rules([name])
+    spec = RULES[name]
+    body = "\n".join(line.strip() for line in spec.doc.strip().splitlines())
+    _console.print_plain(f"{spec.name} ({spec.severity})\n\n{body}\n")
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _print_report(report: Report, path: Path) -> None:
+    from rich.text import Text
+
+    out = _console.out()
+    groups: dict[str | None, list[Finding]] = {}
+    for finding in report.findings:
+        groups.setdefault(finding.key, []).append(finding)
+    database = _relative(path)
+    for key, found in groups.items():
+        heading = Text()
+        heading.append(key or "(the list)", style="bold cyan")
+        lines = [f.line for f in found if f.line is not None]
+        if lines:
+            heading.append(f"  {database}:{min(lines)}", style="dim")
+        out.print(heading, soft_wrap=True)
+        for finding in found:
+            row = Text("  ")
+            row.append(f"{finding.severity:<7}", style=_STYLE[finding.severity])
+            row.append(f" {finding.rule}", style="bold")
+            where = (finding.file and _relative(Path(finding.file))) or finding.field
+            if key is None and finding.line is not None:
+                where = f"{database}:{finding.line}"
+            if where:
+                row.append(f" [{where}]", style="dim")
+            row.append(f" {finding.message}")
+            out.print(row, soft_wrap=True)
+            if finding.hint:
+                out.print(Text(f"          hint: {finding.hint}", style="dim"), soft_wrap=True)
+        out.print()
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _annotation(finding: Finding, path: Path) -> str:
+    """One GitHub Actions workflow command: `::warning file=data/papers.toml,line=12,title=rule::message`."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}[finding.severity]
+    properties = [f"file={_escape_property(_relative(Path(finding.file)) if finding.file else _relative(path))}"]
+    if finding.line is not None:
+        properties.append(f"line={finding.line}")
+    properties.append(f"title={_escape_property(finding.rule)}")
+    subject = f"{finding.key}: " if finding.key else ""
+    message = subject + finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
+    return f"::{level} {','.join(properties)}::{_escape_data(message)}"
+
+
+def _summary(report: Report, links: bool) -> None:
+    from evlm_cli.lint.findings import counts
+
+    tally = counts(report.findings)
+    parts = [f"{n} {severity}{'s' if n != 1 else ''}" for severity, n in tally.items()]
+    papers = {f.key for f in report.findings if f.key}
+    text = f"check: {', '.join(parts)} in {len(papers)} of {report.papers} papers"
+    if links:
+        broken = sum(not r.ok for r in report.links.values())
+        text += f"; {len(report.links)} links, {broken} broken, {report.from_cache} from cache"
+    _console.info(text)

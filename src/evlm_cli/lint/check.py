@@ -1,0 +1,120 @@
+"""Run `evlm check` on a database file: schema errors become findings, then the rules and (optionally) links run.
+
+The CLI only chooses options and prints; everything `check` decides happens here.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evlm_cli import db
+from evlm_cli.errors import DatabaseError, EvlmError
+from evlm_cli.lint import links, rules
+from evlm_cli.lint.findings import Finding
+from evlm_cli.model import Survey
+
+_WHERE_LINE = re.compile(r"^(?P<file>.*?):(?P<line>\d+)(?::\d+)?(?::|$)")
+
+
+@dataclass
+class Report:
+    """The outcome of one `check` run."""
+
+    findings: list[Finding]
+    papers: int = 0
+    links: dict[str, links.LinkResult] = field(default_factory=dict)
+    from_cache: int = 0
+    """How many link results came from the cache instead of the network."""
+
+
+def validate_rules(names: Iterable[str]) -> None:
+    """Raise EvlmError naming the first unknown rule (for `--ignore` and `--explain`)."""
+    for name in names:
+        if name not in rules.RULES:
+            from evlm_cli.text import closest
+
+            matches = closest(name, list(rules.RULES))
+            hint = f"did you mean {matches[0]!r}?" if matches else "`evlm check --explain all` lists the rules"
+            raise EvlmError(f"no rule {name!r}", hint=hint)
+
+
+def schema_finding(error: DatabaseError) -> Finding:
+    """A schema error as an error finding, with the line `db.loads` put into its `where`."""
+    match = _WHERE_LINE.match(error.where or "")
+    key = error.record[1] if error.record and error.record[0] == "papers" else None
+    where = error.where or ""
+    message = error.message
+    rest = where[match.end() :].strip() if match else where
+    if rest:
+        message = f"{rest}: {message}"
+    return Finding("error", "schema", key, "", message, int(match["line"]) if match else None, error.hint)
+
+
+def run(
+    path: Path,
+    *,
+    ignore: Iterable[str] = (),
+    check_links: bool = False,
+    options: links.Options | None = None,
+    max_age: float = 24 * 3600.0,
+    generated_files: bool = True,
+    on_start: Callable[[int], None] | None = None,
+    on_result: Callable[[links.LinkResult], None] | None = None,
+) -> Report:
+    """Lint the database at `path` (and check its links): every finding, ignored rules left out.
+
+    `generated_files=False` skips comparing README.md and the other generated files (for the bundled read-only copy,
+    which ships without them)."""
+    ignore = tuple(ignore)
+    validate_rules(ignore)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        db.load(path)  # raises the loader's own clear error
+        raise
+    try:
+        survey = db.loads(text, source=str(path))
+    except DatabaseError as error:
+        return Report([schema_finding(error)])
+    lines = db.record_lines(text, "papers")
+    report = Report([], papers=len(survey.papers))
+    extra: list[Finding] = []
+    if check_links:
+        _check_links(survey, report, options or links.Options(), max_age, on_start, on_result)
+        extra = links.findings(survey, report.links, lines)
+    context = rules.Context(
+        survey,
+        lines=lines,
+        section_lines=db.record_lines(text, "sections"),
+        db_path=path if generated_files else None,
+        fetched_titles=links.cached_titles(),
+    )
+    report.findings = rules.without_ignored([*rules.run(context, ignore=ignore), *extra], survey, ignore)
+    return report
+
+
+def _check_links(
+    survey: Survey,
+    report: Report,
+    options: links.Options,
+    max_age: float,
+    on_start: Callable[[int], None] | None,
+    on_result: Callable[[links.LinkResult], None] | None,
+) -> None:
+    cache = links.LinkCache(links.cache_path())
+    now = time.time()
+    wanted = links.targets(survey)
+    cached = {url: hit for url in wanted if (hit := cache.fresh(url, max_age, now)) is not None}
+    todo = {url: want for url, want in wanted.items() if url not in cached}
+    if on_start is not None:
+        on_start(len(todo))
+    fetched = links.check(todo, options, on_result=on_result) if todo else {}
+    cache.update(fetched.values())
+    if fetched:
+        cache.save()
+    report.links = {url: fetched.get(url) or cached[url] for url in wanted}
+    report.from_cache = len(cached)

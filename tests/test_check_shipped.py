@@ -1,0 +1,166 @@
+"""`evlm check` on the shipped database finds the published list's real defects, and nothing on clean papers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli
+from lintutil import findings, keys
+
+pytestmark = pytest.mark.usefixtures("repo")
+
+
+@pytest.fixture
+def report(cli: Cli) -> str:
+    """The JSON report of `evlm check` on the shipped database."""
+    return cli("check", "--json").stdout
+
+
+class TestShippedDefects:
+    def test_same_arxiv_id_on_papers_with_different_titles(self, report: str) -> None:
+        """2308.13137 is on three different papers, 2403.01241 on two."""
+        found = findings(report, "conflicting-id")
+        by_id: dict[str, set[str]] = {}
+        for finding in found:
+            arxiv = "2308.13137" if "2308.13137" in finding["message"] else "2403.01241"
+            by_id.setdefault(arxiv, set()).add(finding["key"])
+        assert by_id == {
+            "2308.13137": {"lin2024mope", "isomorphic2024pruning", "ecoflap2024efficient"},
+            "2403.01241": {"osscar2024one", "multiflow2024shifting"},
+        }
+
+    def test_same_code_url_on_papers_with_different_titles(self, report: str) -> None:
+        """OpenGVLab/OmniQuant is the Code link of three different papers."""
+        code = [f for f in findings(report, "shared-url") if "github.com/OpenGVLab/OmniQuant" in f["message"]]
+        assert {f["key"] for f in code} == {"lin2024mope", "isomorphic2024pruning", "ecoflap2024efficient"}
+
+    def test_paper_link_to_a_code_host(self, report: str) -> None:
+        """scaling2024vision's Paper link is the TriForce GitHub repository."""
+        found = findings(report, "paper-link-kind")
+        assert [f["key"] for f in found] == ["scaling2024vision"]
+        assert "Infini-AI-Lab/TriForce" in found[0]["message"]
+
+    def test_code_link_to_a_dataset(self, report: str) -> None:
+        """m2ist2024's Code link is a Hugging Face dataset."""
+        assert keys(report, "code-link-kind") == {"m2ist2024"}
+
+    def test_file_name_titles(self, report: str) -> None:
+        """CVF and NeurIPS PDF file names used as titles, with the venue they give compared."""
+        found = {f["key"]: f for f in findings(report, "title-filename")}
+        assert {"lin2024mope", "neurips2024make", "lu2024knowing", "mercea2024time", "vldadaptor2023domain"} <= set(
+            found
+        )
+        assert "CVPR 2024" in found["lin2024mope"]["message"]
+        assert "ICLR 2024" in found["lin2024mope"]["message"]
+        assert "MoPE-CLIP Structured Pruning" in found["lin2024mope"]["hint"]
+        assert "med2024moe" not in found
+
+    def test_single_word_titles(self, report: str) -> None:
+        """KD-VLP and M2IST are method names, not titles."""
+        assert keys(report, "title-incomplete") == {"kd2022vlp", "m2ist2024"}
+
+    def test_arxiv_year_mismatch(self, report: str) -> None:
+        """PTQ4ViT (2111.12293) and LLM-QAT (2305.17888) are listed as 'arXiv, 2024'."""
+        found = {f["key"]: f["message"] for f in findings(report, "year-arxiv")}
+        assert {"ptq4vit2024post", "llm2024qat"} <= set(found)
+        assert "2021" in found["ptq4vit2024post"]
+        assert "mbq2024modality" not in found
+
+    def test_publishers_as_venues(self, report: str) -> None:
+        """IEEE/CVF and ACM are publishers, not venues."""
+        assert keys(report, "not-a-venue") == {
+            "noisyquant2023noisy",
+            "ptq4sam2023post",
+            "boost2023vision",
+            "advancing2024multimodal",
+        }
+
+    def test_no_authors_anywhere(self, report: str) -> None:
+        """No paper of the published list has authors: one list-wide finding, not 37."""
+        found = findings(report, "missing-authors")
+        assert len(found) == 1
+        assert found[0]["key"] is None
+        assert "37 of 37" in found[0]["message"]
+
+    def test_empty_sections(self, report: str) -> None:
+        """Token Reduction and Prompt Tuning have no papers (information)."""
+        found = findings(report, "empty-section")
+        assert {f["severity"] for f in found} == {"info"}
+        messages = " ".join(f["message"] for f in found)
+        assert "(token-reduction)" in messages
+        assert "(prompt-tuning)" in messages
+        assert "(quantization)" not in messages
+
+    def test_misfiled_papers(self, report: str) -> None:
+        """MegaScale and CoLLiE (training systems) are not test-time augmentation; CLIP-LoRA is a low-rank adapter."""
+        found = {f["key"]: f for f in findings(report, "section-fit")}
+        assert {"megascale2024scaling", "collie2023collaborative", "low2024rank"} <= set(found)
+        assert "low-rank-adapters" in found["low2024rank"]["hint"]
+        assert len(found) <= 6, "section-fit must not flood the report"
+
+    def test_clean_papers_have_no_findings(self, report: str) -> None:
+        """Correct entries are left alone."""
+        reported = {f["key"] for f in findings(report)}
+        assert not {"mbq2024modality", "billm2024pushing", "efficientqat2024efficient", "med2024moe"} & reported
+
+    def test_generated_files_are_current(self, report: str) -> None:
+        """The shipped README.md matches the database."""
+        assert findings(report, "stale-output") == []
+
+
+class TestExitAndFormats:
+    def test_warnings_exit_0_and_strict_exits_1(self, cli: Cli) -> None:
+        """Warnings alone pass; --strict fails on them."""
+        cli("check")
+        cli("check", "--strict", code=1)
+
+    def test_text_report_is_grouped_by_paper(self, cli: Cli) -> None:
+        """The report heads each paper's findings with its key and TOML line; the summary goes to stderr."""
+        result = cli("check")
+        assert "lin2024mope  data/papers.toml:" in result.stdout
+        assert "warning conflicting-id [arxiv]" in result.stdout
+        assert "\x1b[" not in result.stdout
+        assert result.stderr.startswith("check: 0 errors,")
+
+    def test_github_annotations_point_at_the_record(self, cli: Cli, repo: Path) -> None:
+        """--format github prints `::warning file=...,line=N::` at the paper's [[papers]] line."""
+        out = cli("check", "--format", "github").stdout
+        line = next(row for row in out.splitlines() if "title=paper-link-kind" in row)
+        assert line.startswith("::warning file=data/papers.toml,line=")
+        number = int(line.split("line=")[1].split(",")[0])
+        lines = (repo / "data" / "papers.toml").read_text(encoding="utf-8").splitlines()
+        assert lines[number - 1] == "[[papers]]"
+        assert lines[number] == 'key = "scaling2024vision"'
+        assert any(row.startswith("::notice ") for row in out.splitlines())
+
+    def test_ignore_option_drops_a_rule(self, cli: Cli) -> None:
+        """--ignore RULE (repeatable) silences a rule for the run."""
+        out = cli("check", "--json", "--ignore", "title-filename", "--ignore", "empty-section").stdout
+        assert findings(out, "title-filename") == []
+        assert findings(out, "empty-section") == []
+        assert findings(out, "not-a-venue") != []
+
+    def test_unknown_ignored_rule_is_an_error(self, cli: Cli) -> None:
+        """A typo in --ignore is reported with a suggestion, not silently accepted."""
+        result = cli("check", "--ignore", "title-filenme", code=1)
+        assert "no rule 'title-filenme'" in result.stderr
+        assert "title-filename" in result.stderr
+
+    def test_explain(self, cli: Cli) -> None:
+        """--explain RULE prints the rule's documentation; --explain all lists every rule."""
+        assert "citation key" in cli("check", "--explain", "title-filename").stdout
+        listing = cli("check", "--explain", "all").stdout
+        assert "broken-link (warning)" in listing
+        assert "schema (error)" in listing
+
+
+def test_readme_documents_check() -> None:
+    """README.md shows `evlm check` in the maintainer's workflow, and CI runs it."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    workflow = readme[readme.index("**Maintain it.**") :]
+    assert "evlm check  " in workflow
+    assert "evlm check --links" in workflow
+    assert "evlm check" in (root / ".ci" / "run").read_text(encoding="utf-8")
