@@ -75,7 +75,7 @@ def _root(
 
 def _register() -> None:
     """Import the command modules, each of which adds its commands to `app`."""
-    from evlm_cli.cli import build_cmd, import_cmd, list_cmd  # noqa: F401 - imported for registration
+    from evlm_cli.cli import build_cmd, export_cmd, import_bibtex_cmd, import_cmd, list_cmd, rekey_cmd  # noqa: F401 - imported for registration  # noqa: F401, I001 - ditto, issue 3
 
 
 _register()
