@@ -1,11 +1,12 @@
 """Text to LaTeX for BibTeX fields, and LaTeX back to text, both safe for any input.
 
-`encode` writes Unicode text so that classic BibTeX and LaTeX accept it unchanged. The ten LaTeX specials (and
-`< > | "`, which OT1 fonts and babel misprint) become `{\\&}`, `{\\textless}`, ..., letters with accents `{\\"u}`:
-BibTeX "special characters", which it sorts, abbreviates and case-changes as one letter. Characters with no LaTeX
-form stay UTF-8; `--` and `''`-style ligatures are broken with `{}` so they read back as typed. Braces are never
-written raw, so a value can never close its field early. `decode` is the inverse (pylatexenc, plus the text
-commands used here): `decode(encode(text)) == normalize_space(text)`.
+`encode` writes Unicode text so that classic BibTeX and LaTeX accept it unchanged. The ten LaTeX specials, plus
+`< > | "` (which OT1 fonts and babel misprint) and `[ ]` (which would end alpha's `\\bibitem[label]`), become
+`{\\&}`, `{\\textless}`, `{[}`, ...; letters with accents become `{\\"u}`. Both are BibTeX "special characters",
+which it sorts, abbreviates and case-changes as one letter. Characters with no LaTeX form stay UTF-8; `--` and
+`''`-style ligatures are broken with `{}` so they read back as typed. Braces are never written raw, so a value can
+never close its field early. `decode` is the inverse (pylatexenc, plus the text commands used here):
+`decode(encode(text)) == normalize_space(text)`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ _ESCAPES = {
     ">": r"{\textgreater}",
     "|": r"{\textbar}",
     '"': r"{\textquotedbl}",
+    "[": "{[}",
+    "]": "{]}",
 }
 """Each written as a BibTeX special character, `{\\cmd}`, so styles that abbreviate or change case keep it whole."""
 _TEXT_COMMANDS = {

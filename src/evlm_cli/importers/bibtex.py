@@ -242,6 +242,8 @@ def _closing(value: str, start: int) -> int:
 # -- entry to paper --------------------------------------------------------------------------------
 
 _YEAR = re.compile(r"\b(\d{4})\b")
+_VERBATIM_FIELDS = frozenset({"doi", "url", "eprint", "code", "github"})
+"""Fields BibTeX files write verbatim (a `%` in a URL is not a comment), at most with `\\_`-style escapes."""
 _ARXIV_IN_TEXT = re.compile(r"arxiv[:\s/]*(?:abs/)?(\S+)", re.IGNORECASE)
 
 
@@ -257,7 +259,9 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
     notes: list[str] = []
 
     def text(name: str) -> str:
-        return decode(raw[name]) if name in raw else ""
+        if name not in raw:
+            return ""
+        return _verbatim(raw[name]) if name in _VERBATIM_FIELDS else decode(raw[name])
 
     title = text("title")
     if not title:
@@ -309,6 +313,14 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
         added=added,
     )
     return paper, notes
+
+
+def _verbatim(value: str) -> str:
+    """A URL-like field's text: `\\url{...}` unwrapped, `\\_` and `\\%` unescaped, braces dropped."""
+    value = re.sub(r"\\(?:url|href)\s*", "", value)
+    value = re.sub(r"\\(?:textasciitilde|~)(?:\{\})?", "~", value)
+    value = re.sub(r"\\([_%&#$])", r"\1", value)
+    return normalize_space(value.replace("{", "").replace("}", ""))
 
 
 def _names(value: str) -> Iterator[str]:

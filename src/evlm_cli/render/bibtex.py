@@ -39,8 +39,8 @@ _URL_UNSAFE = {"{": "%7B", "}": "%7D", "\\": "%5C", '"': "%22", " ": "%20"}
 
 def title_latex(title: str) -> str:
     """A title with specials escaped and acronyms and proper nouns braced (`{MBQ}`, `{CLIP}`, `{PTQ4ViT-}`)."""
-    words = normalize_space(title).split(" ")
-    return " ".join(f"{{{encode(word)}}}" if _is_protected(word) else encode(word) for word in words)
+    words = [word for word in normalize_space(title).split(" ") if encode(word)]
+    return " ".join(f"{{{encode(word)}}}" if _is_protected(word) else encode(word) for word in words) or "[untitled]"
 
 
 def _is_protected(word: str) -> bool:
@@ -52,17 +52,22 @@ def _is_protected(word: str) -> bool:
 
 
 def name_latex(name: str) -> str:
-    """One author for an `and`-separated list: a literal `and` or a stray comma can never split or reorder names."""
-    words = normalize_space(name).split(" ")
+    """One author for an `and`-separated list: a literal `and` or a stray comma can never split or reorder names.
+
+    Empty when the name has nothing printable.
+    """
+    words = [word for word in normalize_space(name).split(" ") if encode(word)]
     text = " ".join(f"{{{encode(w)}}}" if w.lower() == "and" else encode(w) for w in words)
     pieces = text.split(",")  # encoded text has commas only where the name had them
+    if not text:
+        return ""
     if len(pieces) > 2 or (len(pieces) == 2 and not all(p.strip() for p in pieces)) or text.lower() == "others":
         text = f"{{{text}}}"
     return text
 
 
 def authors_latex(authors: Iterable[str]) -> str:
-    return " and ".join(name_latex(name) for name in authors if normalize_space(name))
+    return " and ".join(text for text in map(name_latex, authors) if text)
 
 
 def safe_url(url: str) -> str:
@@ -84,7 +89,7 @@ def _fields(paper: Paper, *, biblatex: bool) -> tuple[str, list[tuple[str, str]]
         fields.append(("author", _braced(authors)))
     fields.append(("title", _braced(title_latex(paper.title))))
     if not authors and not biblatex:
-        fields.append(("key", _braced(encode(paper.title))))
+        fields.append(("key", _braced(encode(paper.title) or "untitled")))
 
     if biblatex:
         entry_type = {

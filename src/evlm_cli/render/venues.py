@@ -29,7 +29,7 @@ _JOURNAL_WORDS = re.compile(
 
 def kind(paper: Paper) -> Kind:
     """Preprint, conference paper, journal article or other; unknown venues count as conferences, as in this field."""
-    venue = paper.venue.strip()
+    venue = "".join(c for c in paper.venue if c.isprintable()).strip()
     if not venue or _PREPRINT_VENUES.match(venue):
         return Kind.PREPRINT if paper.arxiv else Kind.OTHER
     if _JOURNAL_WORDS.search(venue):
