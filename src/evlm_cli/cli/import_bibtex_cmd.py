@@ -80,7 +80,7 @@ def _report(file: Path, result: object, *, dry_run: bool, json_output: bool) -> 
         for paper in result.papers:
             _console.print_plain(f"{verb} {paper.key}: {paper.title}\n")
     for problem in result.problems:
-        _console.warning(f"{file}:{problem}")
+        _console.warning(f"{file}:{problem.line}: {problem.reason}")
     for skip in result.skipped:
         _console.info(f"{file}:{skip.line}: skipped {skip.key!r}: {skip.reason} as {skip.existing!r}")
     _console.info(

@@ -97,8 +97,10 @@ def parse_bibtex(
             # keeps its first value).
             entries.append(recovered)
         elif isinstance(block, ParsingFailedBlock):
-            reason = str(block.error).splitlines()[0] if str(block.error) else "cannot parse this block"
-            problems.append(Problem(line, _first_line(block.raw), reason))
+            detail = normalize_space(getattr(block.error, "abort_reason", "") or str(block.error))
+            first = _first_line(block.raw)
+            reason = f"cannot parse `{first[:60]}`, not imported" + (f": {detail}" if detail else "")
+            problems.append(Problem(line, first, reason))
         elif isinstance(block, Entry):
             entries.append(block)
     if not entries:
@@ -131,7 +133,7 @@ def parse_bibtex(
         taken.add(paper.key)
         index.add(paper)
         papers.append(paper)
-        problems.extend(Problem(line, f"@{block.entry_type}{{{block.key},", note) for note in notes)
+        problems.extend(Problem(line, f"@{block.entry_type}{{{block.key},", f"{block.key}: {note}") for note in notes)
     problems.sort(key=lambda p: p.line)
     return BibImport(tuple(papers), tuple(skipped), tuple(problems), len(entries))
 
@@ -250,13 +252,13 @@ _ARXIV_IN_TEXT = re.compile(r"arxiv[:\s/]*(?:abs/)?(\S+)", re.IGNORECASE)
 def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -> tuple[Paper, list[str]]:
     """A Paper (with a placeholder key) and notes about what had to be dropped; ValueError if it has no title."""
     raw: dict[str, str] = {}
+    notes: list[str] = []
     for field in entry.fields:
         name = field.key.lower()
         try:
             raw[name] = evaluate(str(field.value), macros)
         except ValueError as error:
-            raise ValueError(f"field {name!r}: {error}") from None
-    notes: list[str] = []
+            notes.append(f"field {name!r} left out: {error}")  # as BibTeX does, which warns and goes on
 
     def text(name: str) -> str:
         if name not in raw:
@@ -265,7 +267,7 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
 
     title = text("title")
     if not title:
-        raise ValueError(f"@{entry.entry_type}{{{entry.key}}} has no title")
+        raise ValueError(f"@{entry.entry_type}{{{entry.key}}} has no title; not imported")
     authors = tuple(_names(raw.get("author", "")))
     year = _year(raw, notes)
 
@@ -276,8 +278,8 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
         venue = ""
     if arxiv is None:
         for candidate in (venue, text("url"), text("note")):
-            found = _ARXIV_IN_TEXT.search(candidate) if candidate else None
-            arxiv = arxiv or (ids.parse_arxiv_id(found.group(1).rstrip(".,;")) if found else None)
+            for found in _ARXIV_IN_TEXT.finditer(candidate):  # `arXiv preprint arXiv:2401.01234`
+                arxiv = arxiv or ids.parse_arxiv_id(found.group(1).rstrip(".,;"))
             arxiv = arxiv or ids.arxiv_from_url(candidate)
     if arxiv and (not venue or venue.lower().startswith(("arxiv", "corr"))):
         venue = "arXiv"
@@ -324,19 +326,39 @@ def _verbatim(value: str) -> str:
 
 
 def _names(value: str) -> Iterator[str]:
-    """The authors of an `and`-separated list, as `First von Last, Jr` Unicode text."""
-    from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+    """The authors of an `and`-separated list as `First von Last Jr` Unicode text.
+
+    BibTeX's `von Last, First` and `von Last, Jr, First` forms are reordered; a name without a comma keeps its
+    order, so only commas outside braces need to be understood (`{Barnes, Noble}` is one last name).
+    """
+    from bibtexparser.middlewares.names import split_multiple_persons_names
 
     for raw in split_multiple_persons_names(value):
         if raw.strip().lower() == "others":
             continue
-        try:
-            name = parse_single_name_into_parts(raw, strict=False).merge_first_name_first
-        except Exception:  # noqa: BLE001 - bibtexparser raises several types; keep the name as written
-            name = raw
-        decoded = decode(name)
-        if decoded:
-            yield decoded
+        parts = [decode(part) for part in _split_top_level(raw, ",")]
+        if len(parts) == 2:
+            parts = [parts[1], parts[0]]
+        elif len(parts) >= 3:
+            parts = [", ".join(parts[2:]), parts[0], parts[1]]
+        name = normalize_space(" ".join(parts))
+        if name:
+            yield name
+
+
+def _split_top_level(text: str, separator: str) -> list[str]:
+    """`text` split at each `separator` outside braces."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(0, depth - 1)
+        elif char == separator and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
 
 
 def _year(raw: dict[str, Any], notes: list[str]) -> int | None:

@@ -20,6 +20,7 @@ class Kind(Enum):
 
 
 _PREPRINT_VENUES = re.compile(r"^\s*(arxiv|corr|preprint)\b", re.IGNORECASE)
+_CONFERENCE_WORDS = re.compile(r"\b(conference|proceedings|workshops?|symposium|meeting|congress)\b", re.IGNORECASE)
 _JOURNAL_WORDS = re.compile(
     r"\b(journal|transactions|trans\.|letters|magazine|review|tpami|pami|ijcv|tmlr|jmlr|tacl|neurocomputing|"
     r"pattern recognition|neural networks|nature|science|access|information fusion|computing surveys)\b",
@@ -28,11 +29,16 @@ _JOURNAL_WORDS = re.compile(
 
 
 def kind(paper: Paper) -> Kind:
-    """Preprint, conference paper, journal article or other; unknown venues count as conferences, as in this field."""
+    """Preprint, conference paper, journal article or other.
+
+    A venue naming a journal (`Transactions`, `Journal`, `TPAMI`, ...) is a journal unless it also says
+    `Conference`/`Proceedings` (CVPR's proceedings mention `Pattern Recognition`); any other venue counts as a
+    conference, as most venues in this field are.
+    """
     venue = "".join(c for c in paper.venue if c.isprintable()).strip()
     if not venue or _PREPRINT_VENUES.match(venue):
         return Kind.PREPRINT if paper.arxiv else Kind.OTHER
-    if _JOURNAL_WORDS.search(venue):
+    if _JOURNAL_WORDS.search(venue) and not _CONFERENCE_WORDS.search(venue):
         return Kind.JOURNAL
     return Kind.CONFERENCE
 
