@@ -186,3 +186,21 @@ class TestCslJson:
         )
         assert "Quantization" in result.stdout
         assert not result.stderr
+
+
+def test_readme_export_examples_work(cli: Cli, repo: Path) -> None:
+    """Every `evlm export` example in the README runs and writes or prints BibTeX."""
+    import shlex
+
+    examples = [
+        line.split("#")[0].strip()
+        for line in (repo / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("evlm export ")
+    ]
+    assert len(examples) == 3
+    for example in examples:
+        args = shlex.split(example)[1:]
+        result = cli(*args)
+        written = repo / args[args.index("-o") + 1] if "-o" in args else None
+        text = written.read_text(encoding="utf-8") if written else result.stdout
+        assert text.startswith("@misc{") or text.startswith("@inproceedings{"), example
