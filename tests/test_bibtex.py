@@ -243,3 +243,98 @@ def test_papers_bib_in_repo_runs_clean(tmp_path: Path, style: str) -> None:
     run = run_bibtex(bib, keys, tmp_path, style)
     assert not run.problems, run.log
     assert run.returncode == 0
+
+
+LATEX_PIECES = st.sampled_from(
+    [
+        "a",
+        "Z",
+        " ",
+        "x y",
+        "-",
+        ".",
+        ",",
+        "'",
+        "1",
+        "\\'e",
+        "\\'{E}",
+        '\\"u',
+        '\\"{\\i}',
+        "\\^{o}",
+        "\\~n",
+        "\\`a",
+        "\\=a",
+        "\\.z",
+        "\\u a",
+        "\\v{s}",
+        "\\H{o}",
+        "\\c{c}",
+        "\\c c",
+        "\\k{a}",
+        "\\r{a}",
+        "\\d{d}",
+        "\\ss",
+        "\\ss{}",
+        "\\o ",
+        "\\L{}",
+        "\\aa",
+        "\\AE",
+        "\\i",
+        "\\&",
+        "\\%",
+        "\\$",
+        "\\#",
+        "\\_",
+        "\\{",
+        "\\}",
+        "\\textbackslash{}",
+        "\\textless ",
+        "\\textbar",
+        "\\textasciitilde{}",
+        "\\textbraceleft",
+        "{}",
+        "--",
+        "''",
+        "~",
+        "$x$",
+        "\\emph{a}",
+        "\\unknown",
+    ]  # fmt: skip
+)
+
+
+@st.composite
+def latex_values(draw: st.DrawFn, depth: int = 0) -> str:
+    """LaTeX as .bib files write it: text, accents in several spellings, escapes and nested brace groups."""
+    parts = draw(st.lists(st.one_of(LATEX_PIECES, st.just("GROUP")), max_size=8))
+    return "".join("{" + draw(latex_values(depth + 1)) + "}" if p == "GROUP" and depth < 2 else p for p in parts)
+
+
+class TestFastDecoding:
+    @settings(max_examples=150, deadline=None)
+    @given(latex_values())
+    def test_fast_path_agrees_with_pylatexenc(self, value: str) -> None:
+        """Whenever the fast decoder takes a value, it decodes it exactly as pylatexenc does."""
+        fast = latex._decode_simple(value)
+        if fast is not None:
+            assert normalize_space(fast) == normalize_space(latex._decoder().latex_to_text(value))
+
+    def test_fast_path_takes_the_common_cases(self) -> None:
+        """Accents, escapes and text commands do not need pylatexenc; math does."""
+        assert latex._decode_simple(r"{\"U}ber {CLIP} \& M\"{u}ller {\textbraceleft}") == "Über CLIP & Müller {"
+        assert latex._decode_simple(r"$\alpha$") is None
+
+    def test_typical_import_never_needs_pylatexenc(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Exported accents, acronyms and escapes are read back without the slow general decoder."""
+        papers = [
+            paper(key=f"k{i}", title=f"Über {{CLIP}} & 50% {i}", authors=("Jörg Müller", "Émile Zola"), year=2020)
+            for i in range(3)
+        ]
+        text = render_bibtex(papers)
+
+        def refuse() -> None:
+            raise AssertionError("pylatexenc was needed")
+
+        monkeypatch.setattr(latex, "_decoder", refuse)
+        result = parse_bibtex(text, survey_with([]), "s")
+        assert [p.authors for p in result.papers] == [("Jörg Müller", "Émile Zola")] * 3
