@@ -299,7 +299,7 @@ LATEX_PIECES = st.sampled_from(
         "$x$",
         "\\emph{a}",
         "\\unknown",
-    ]  # fmt: skip
+    ]
 )
 
 
