@@ -163,3 +163,12 @@ class TestEvaluate:
         """Unbalanced or dangling values raise ValueError (reported by the importer)."""
         with pytest.raises(ValueError, match=r"."):
             evaluate(raw, {"a": "x"})
+
+
+def test_dry_run_works_on_the_bundled_survey(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside a clone, --dry-run reads the bundled survey; a real import is refused as read-only."""
+    monkeypatch.chdir(tmp_path)
+    result = cli("import", "bibtex", str(MESSY), "--section", "structured", "--dry-run")
+    assert "would add 8 of 11 entries" in result.stderr
+    refused = cli("import", "bibtex", str(MESSY), "--section", "structured", code=1)
+    assert "read-only" in refused.stderr

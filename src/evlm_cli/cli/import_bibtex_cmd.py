@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from evlm_cli.cli import _console
-from evlm_cli.cli._options import JsonOption, writable_path
+from evlm_cli.cli._options import JsonOption, location, writable_path
 from evlm_cli.cli.import_cmd import InputFile, import_app, read_input
 
 
@@ -39,7 +39,7 @@ def import_bibtex(
     from evlm_cli.importers.bibtex import BibImport, merge, parse_bibtex
     from evlm_cli.model import Survey
 
-    path = writable_path(ctx)
+    path = location(ctx).path if dry_run else writable_path(ctx)  # a dry run may look at the bundled survey
     text = read_input(file)
     result: BibImport | None = None
 
