@@ -48,10 +48,10 @@ def import_bibtex(
         result = parse_bibtex(text, survey, section, keep_keys=keep_keys, source=str(file))
         return survey if dry_run else merge(survey, result.papers)
 
-    with locked(path):  # one lock across the write and the rebuild
-        if dry_run:
-            change(db.load(path))
-        else:
+    if dry_run:
+        change(db.load(path))
+    else:
+        with locked(path):  # one lock across the write and the rebuild
             survey = db.update(path, change)
             assert result is not None
             if result.papers:
