@@ -172,3 +172,25 @@ def test_dry_run_works_on_the_bundled_survey(cli: Cli, tmp_path: Path, monkeypat
     assert "would add 8 of 11 entries" in result.stderr
     refused = cli("import", "bibtex", str(MESSY), "--section", "structured", code=1)
     assert "read-only" in refused.stderr
+
+
+BIB_ALPHABET = st.sampled_from([*'@{}()",=#%\\ \n', "@article{", "@string{", "title = ", "author = ", " and "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(BIB_ALPHABET, st.text(max_size=5)), max_size=40).map("".join))
+def test_any_text_imports_valid_papers_or_fails_cleanly(text: str) -> None:
+    """Whatever the file holds, the importer returns valid papers or raises ImportFormatError, never crashes."""
+    from evlm_cli.errors import ImportFormatError
+    from evlm_cli.importers.bibtex import parse_bibtex
+    from evlm_cli.model import Section, Survey, SurveyInfo, check_paper
+
+    survey = Survey(info=SurveyInfo(title="t"), sections=(Section("s", "S"),))
+    try:
+        result = parse_bibtex(text, survey, "s")
+    except ImportFormatError:
+        return
+    seen: set[str] = set()
+    for paper in result.papers:
+        check_paper(paper, {"s"}, seen)
+        seen.add(paper.key)

@@ -16,11 +16,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from evlm_cli import ids
-from evlm_cli.errors import ImportFormatError
+from evlm_cli.errors import DatabaseError, ImportFormatError
 from evlm_cli.importers import Problem
 from evlm_cli.keys import make_key
 from evlm_cli.latex import decode
-from evlm_cli.model import MIN_YEAR, Link, Paper, Survey, validate_key
+from evlm_cli.model import MIN_YEAR, Link, Paper, Survey, check_paper, validate_key
 from evlm_cli.text import normalize_space, normalize_title
 
 if TYPE_CHECKING:
@@ -93,8 +93,7 @@ def parse_bibtex(
             except ValueError as error:
                 problems.append(Problem(line, block.raw or "", f"@string not understood: {error}"))
         elif isinstance(recovered := getattr(block, "ignore_error_block", None), Entry):
-            # A repeated key or field: the entry itself is fine (keys are made unique below; a repeated field
-            # keeps its first value).
+            # A repeated key or field: the entry itself is usable (keys are made unique below).
             entries.append(recovered)
         elif isinstance(block, ParsingFailedBlock):
             detail = normalize_space(getattr(block.error, "abort_reason", "") or str(block.error))
@@ -130,6 +129,11 @@ def parse_bibtex(
         if keep_keys and key is None:
             notes.append(f"key {block.key!r} is taken or not usable, so a new one was made")
         paper = replace(paper, key=key or make_key(paper.title, paper.authors, paper.year, taken))
+        try:
+            check_paper(paper, {section}, taken)
+        except DatabaseError as error:  # whatever slipped through the mapping must not stop the whole import
+            problems.append(Problem(line, _first_line(block.raw), f"{block.key}: {error.message}; not imported"))
+            continue
         taken.add(paper.key)
         index.add(paper)
         papers.append(paper)
