@@ -23,7 +23,7 @@ class Filters:
 
 
 def matches_query(paper: Paper, query: str) -> bool:
-    """Whether a paper matches `--query`: for now every word appears in its title, authors, venue, abstract or tags.
+    """Whether a paper matches `--query`: every word is in its title, authors, venue, abstract, tags or key.
 
     The one place `evlm search`'s engine plugs in (issue 5); case- and accent-insensitive.
     """
