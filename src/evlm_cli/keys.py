@@ -14,6 +14,7 @@ import re
 import string
 from collections.abc import Collection, Iterator, Sequence
 
+from evlm_cli.model import Survey
 from evlm_cli.text import ascii_fold
 
 STOPWORDS = frozenset(
@@ -76,3 +77,23 @@ def _suffixes() -> Iterator[str]:
     for length in itertools.count(1):
         for letters in itertools.product(string.ascii_lowercase, repeat=length):
             yield "".join(letters)
+
+
+def rename(survey: Survey, old: str, new: str) -> Survey:
+    """The survey with paper `old` keyed `new`.
+
+    NotFoundError for an unknown `old`, EvlmError for a malformed or taken `new`.
+    """
+    from dataclasses import replace
+
+    from evlm_cli.errors import EvlmError
+    from evlm_cli.model import validate_key
+
+    paper = survey.paper(old)
+    problem = validate_key(new)
+    if problem:
+        raise EvlmError(f"new key {new!r} {problem}", hint="e.g. 'shinde2025efficient'")
+    if survey.has_paper(new):
+        raise EvlmError(f"key {new!r} is already taken", hint=f"`evlm show {new}` shows that paper; pick another key")
+    papers = tuple(replace(p, key=new) if p is paper else p for p in survey.papers)
+    return replace(survey, papers=papers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from evlm_cli.model import Paper, Survey
+from evlm_cli.text import ascii_fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,21 @@ class Filters:
     venue: str | None = None
     """Compared case-insensitively."""
     keys: tuple[str, ...] = field(default=())
+    query: str | None = None
+    """Free text, matched by `matches_query`."""
+
+
+def matches_query(paper: Paper, query: str) -> bool:
+    """Whether a paper matches `--query`: every word is in its title, authors, venue, abstract, tags or key.
+
+    The one place `evlm search`'s engine plugs in (issue 5); case- and accent-insensitive.
+    """
+    haystack = _fold(" ".join((paper.title, *paper.authors, paper.venue, paper.abstract, *paper.tags, paper.key)))
+    return all(word in haystack for word in _fold(query).split())
+
+
+def _fold(text: str) -> str:
+    return ascii_fold(text).casefold()
 
 
 def select(survey: Survey, filters: Filters) -> list[Paper]:
@@ -31,4 +47,5 @@ def select(survey: Survey, filters: Filters) -> list[Paper]:
         and (filters.year is None or paper.year == filters.year)
         and (venue is None or paper.venue.casefold() == venue)
         and (not wanted_keys or paper.key in wanted_keys)
+        and (not filters.query or matches_query(paper, filters.query))
     ]

@@ -32,10 +32,6 @@ class _Group(TyperGroup):
             _console.error("interrupted")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
 
-    def list_commands(self, ctx: Any) -> list[str]:
-        """Commands in the order they were registered (the workflow order), not alphabetical."""
-        return list(self.commands)
-
 
 app = typer.Typer(
     cls=_Group,
@@ -80,8 +76,11 @@ def _register() -> None:
         build_cmd,
         check_cmd,
         edit_cmd,
+        export_cmd,
+        import_bibtex_cmd,
         import_cmd,
         list_cmd,
+        rekey_cmd,
     )
 
 

@@ -1,0 +1,67 @@
+"""CSL JSON (the citeproc input format): what pandoc's `--citeproc` and Zotero read.
+
+Valid against the CSL-data schema (tests check it). The code link, which CSL has no variable for, goes to `note`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from evlm_cli.model import Paper
+from evlm_cli.render.names import split_name
+from evlm_cli.render.venues import Kind, kind, paper_url
+from evlm_cli.text import normalize_space
+
+_TYPES = {
+    Kind.PREPRINT: "article",  # CSL 1.0.2's type for preprints and working papers
+    Kind.CONFERENCE: "paper-conference",
+    Kind.JOURNAL: "article-journal",
+    Kind.OTHER: "document",
+}
+
+
+def _person(name: str) -> dict[str, str]:
+    parts = split_name(name)
+    if parts.family:
+        return {"family": parts.family, "given": parts.given}
+    return {"literal": parts.literal}
+
+
+def item(paper: Paper) -> dict[str, Any]:
+    """One paper as a CSL item."""
+    paper_kind = kind(paper)
+    data: dict[str, Any] = {"id": paper.key, "type": _TYPES[paper_kind], "title": normalize_space(paper.title)}
+    authors = [_person(name) for name in paper.authors if normalize_space(name)]
+    if authors:
+        data["author"] = authors
+    if paper.year:
+        data["issued"] = {"date-parts": [[paper.year]]}
+    if paper_kind in (Kind.CONFERENCE, Kind.JOURNAL):
+        data["container-title"] = normalize_space(paper.venue)
+    elif paper_kind is Kind.OTHER and paper.venue.strip():
+        data["publisher"] = normalize_space(paper.venue)
+    if paper.arxiv:
+        if paper_kind is Kind.PREPRINT:
+            data["publisher"] = "arXiv"
+            data["number"] = f"arXiv:{paper.arxiv}"
+        data["archive"] = "arXiv"
+        data["archive_location"] = paper.arxiv
+    if paper.doi:
+        data["DOI"] = paper.doi
+    url = paper_url(paper)
+    if url:
+        data["URL"] = url
+    if paper.abstract:
+        data["abstract"] = normalize_space(paper.abstract)
+    if paper.tags:
+        data["keyword"] = ", ".join(paper.tags)
+    if paper.code_url:
+        data["note"] = f"Code: {paper.code_url}"
+    return data
+
+
+def render_csl_json(papers: Iterable[Paper]) -> str:
+    """A JSON array of CSL items, one per paper, in the given order."""
+    return json.dumps([item(paper) for paper in papers], ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,94 @@
+"""The export formats of `evlm export`: a registry from name to renderer, plus the small table-like formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evlm_cli.errors import EvlmError
+from evlm_cli.model import Paper
+from evlm_cli.render import bibtex, csl, ris
+from evlm_cli.render.readme import paper_line
+from evlm_cli.render.venues import paper_url
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One export format."""
+
+    name: str
+    description: str
+    render: Callable[[Sequence[Paper]], str]
+    """Papers in the order given -> the whole file's text, ending in a newline (or empty for no papers)."""
+
+
+def paper_record(paper: Paper) -> dict[str, Any]:
+    """A paper under the database's own field names, JSON-ready (what `evlm show --json` prints)."""
+    from evlm_cli import db
+
+    data = db.paper_to_dict(paper)
+    if paper.added is not None:
+        data["added"] = paper.added.isoformat()
+    return data
+
+
+def render_json(papers: Sequence[Paper]) -> str:
+    return json.dumps([paper_record(p) for p in papers], ensure_ascii=False, indent=2) + "\n"
+
+
+CSV_COLUMNS = ("key", "title", "authors", "year", "venue", "section", "arxiv", "doi", "url", "code", "tags")
+
+
+def render_csv(papers: Sequence[Paper]) -> str:
+    """One row per paper; lists (authors, tags) joined with `; `."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for p in papers:
+        writer.writerow(
+            [
+                p.key,
+                p.title,
+                "; ".join(p.authors),
+                p.year or "",
+                p.venue,
+                p.section,
+                p.arxiv or "",
+                p.doi or "",
+                paper_url(p) or "",
+                p.code_url or "",
+                "; ".join(p.tags),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def render_markdown(papers: Sequence[Paper]) -> str:
+    """The README's own bullet lines, one per paper."""
+    return "".join(paper_line(p) + "\n" for p in papers)
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("bibtex", "BibTeX for LaTeX (bibtex, natbib), pandoc and Zotero", bibtex.render_bibtex),
+        Format("biblatex", "BibLaTeX for biber", bibtex.render_biblatex),
+        Format("csl-json", "CSL JSON for pandoc --citeproc and Zotero", csl.render_csl_json),
+        Format("ris", "RIS for Zotero, EndNote, Mendeley", ris.render_ris),
+        Format("json", "the database's own fields", render_json),
+        Format("csv", "a spreadsheet, one row per paper", render_csv),
+        Format("markdown", "the README's line format", render_markdown),
+    )
+}
+
+
+def get(name: str) -> Format:
+    """The format called `name`, or an error listing them."""
+    try:
+        return FORMATS[name.lower()]
+    except KeyError:
+        raise EvlmError(f"unknown export format {name!r}", hint="use one of " + ", ".join(FORMATS)) from None

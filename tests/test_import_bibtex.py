@@ -1,0 +1,196 @@
+"""`evlm import bibtex`: messy real-world files, duplicates, broken blocks, dry runs and files that cannot be read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import TEST_DATA, Cli
+from evlm_cli import db
+from evlm_cli.importers.bibtex import evaluate
+
+MESSY = TEST_DATA / "messy.bib"
+
+
+def import_json(cli: Cli, *args: str, code: int = 0) -> dict[str, list[dict[str, object]]]:
+    result = cli("import", "bibtex", *args, "--json", code=code)
+    data: dict[str, list[dict[str, object]]] = json.loads(result.stdout)
+    return data
+
+
+class TestMessyFile:
+    def test_imports_every_good_entry_into_the_section(self, cli: Cli, db_path: Path) -> None:
+        """Good entries are added to the section with generated keys; broken and duplicate ones are not."""
+        before = db.load(db_path)
+        cli("import", "bibtex", str(MESSY), "--section", "structured")
+        after = db.load(db_path)
+        new = [p for p in after.papers if not before.has_paper(p.key)]
+        assert [p.key for p in new] == [
+            "muller2023uber",
+            "shinde2024efficient",
+            "dey2025tinyvlm",
+            "roy2022parenthesised",
+            "rampure2021imported",
+            "usesundefined",
+            "presspaper",
+            "ravi2024second",
+        ]
+        assert {p.section for p in new} == {"structured"}
+        assert len(after.papers) == len(before.papers) + 8
+
+    def test_macros_accents_and_concatenation_are_resolved(self, cli: Cli, db_path: Path) -> None:
+        """@string macros, `#`, month macros and LaTeX accents become the Unicode fields we store."""
+        cli("import", "bibtex", str(MESSY), "--section", "structured")
+        survey = db.load(db_path)
+        first = survey.paper("muller2023uber")
+        assert first.title == "Über CLIP: Token Pruning for Vision–Language Models"
+        assert first.authors == ("Jörg Müller", "Émile Zola", "Văn Nguyễn")
+        assert first.venue == "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition"
+        assert first.doi == "10.1109/cvpr52729.2023.00001"
+        assert survey.paper("roy2022parenthesised").title == "Parenthesised Entries Are Legal Too"
+        assert survey.paper("roy2022parenthesised").venue == "Advances in Neural Information Processing Systems"
+        assert survey.paper("shinde2024efficient").title == "Efficient α-Quantization of Large Models"
+
+    def test_arxiv_fields_and_links_are_mapped(self, cli: Cli, db_path: Path) -> None:
+        """eprint/archivePrefix/primaryClass, a Google Scholar arXiv journal, url, code and keywords are mapped."""
+        cli("import", "bibtex", str(MESSY), "--section", "structured")
+        survey = db.load(db_path)
+        tiny = survey.paper("dey2025tinyvlm")
+        assert (tiny.arxiv, tiny.arxiv_version, tiny.arxiv_category, tiny.venue) == ("2502.00007", 2, "cs.CV", "arXiv")
+        assert tiny.paper_url == "https://example.org/paper_page?a=1%20b"
+        assert tiny.code_url == "https://github.com/example/tinyvlm"
+        assert tiny.tags == ("quantization", "edge", "VLM")
+        scholar = survey.paper("shinde2024efficient")
+        assert (scholar.arxiv, scholar.venue) == ("2401.01234", "arXiv")
+        assert scholar.paper_url == "https://arxiv.org/abs/2401.01234"
+
+    def test_reports_broken_blocks_with_line_numbers(self, cli: Cli, db_path: Path) -> None:
+        """Each block that cannot be parsed, and each dropped field, is reported with its line number."""
+        result = cli("import", "bibtex", str(MESSY), "--section", "structured")
+        assert f"{MESSY}:47: cannot parse `@article{{broken_entry,`" in result.stderr
+        assert f"{MESSY}:58: @article{{no_title}} has no title" in result.stderr
+        assert f"{MESSY}:63: bad_macro: field 'journal' left out: undefined @string macro" in result.stderr
+        assert f"{MESSY}:68: bad_year: year 'in press'" in result.stderr
+
+    def test_skips_papers_already_present(self, cli: Cli, db_path: Path) -> None:
+        """Papers with the same arXiv id or normalised title as one in the survey are skipped, with a report."""
+        data = import_json(cli, str(MESSY), "--section", "structured")
+        assert data["skipped"] == [
+            {"line": 75, "key": "dup_arxiv", "existing": "mbq2024modality", "reason": "same arXiv id"},
+            {"line": 80, "key": "dup_title", "existing": "boost2023vision", "reason": "same title"},
+        ]
+
+    def test_a_second_import_adds_nothing(self, cli: Cli, db_path: Path) -> None:
+        """Importing the same file again skips every paper and leaves the database as it was."""
+        cli("import", "bibtex", str(MESSY), "--section", "structured")
+        once = db_path.read_bytes()
+        data = import_json(cli, str(MESSY), "--section", "structured")
+        assert data["added"] == []
+        assert db_path.read_bytes() == once
+
+    def test_generated_files_are_rebuilt(self, cli: Cli, db_path: Path) -> None:
+        """After an import README.md and data/papers.bib include the new papers, so `build --check` passes."""
+        cli("import", "bibtex", str(MESSY), "--section", "structured")
+        cli("build", "--check")
+        assert "@inproceedings{muller2023uber," in (db_path.parent / "papers.bib").read_text(encoding="utf-8")
+
+    def test_keep_keys(self, cli: Cli, db_path: Path) -> None:
+        """--keep-keys keeps the file's keys; a repeated one gets a generated key instead."""
+        data = import_json(cli, str(MESSY), "--section", "structured", "--keep-keys")
+        keys = [item["key"] for item in data["added"]]
+        assert keys[:3] == ["Mueller2023", "gs_arxiv", "bbt_eprint"]
+        assert "ravi2024second" in keys
+        assert db.load(db_path).has_paper("Mueller2023")
+
+
+class TestDryRun:
+    def test_dry_run_writes_nothing(self, cli: Cli, repo: Path, db_path: Path) -> None:
+        """--dry-run lists what would be added and changes no file."""
+        before = {path: path.read_bytes() for path in (db_path, repo / "README.md", db_path.parent / "papers.bib")}
+        result = cli("import", "bibtex", str(MESSY), "--section", "structured", "--dry-run")
+        assert "would add muller2023uber: Über CLIP" in result.stdout
+        assert "would add 8 of 11 entries; 2 already present" in result.stderr
+        assert {path: path.read_bytes() for path in before} == before
+
+
+class TestUnusableInput:
+    def test_missing_file(self, cli: Cli, db_path: Path) -> None:
+        """A file that does not exist is one error line and nothing is written."""
+        before = db_path.read_bytes()
+        result = cli("import", "bibtex", "nope.bib", "--section", "structured", code=1)
+        assert "nope.bib: no such file" in result.stderr
+        assert db_path.read_bytes() == before
+
+    def test_not_utf8(self, cli: Cli, db_path: Path, tmp_path: Path) -> None:
+        """A file that is not UTF-8 is refused without writing."""
+        latin = tmp_path / "latin1.bib"
+        latin.write_bytes("@article{a, title={M\u00fcller}}".encode("latin-1"))
+        before = db_path.read_bytes()
+        result = cli("import", "bibtex", str(latin), "--section", "structured", code=1)
+        assert "not UTF-8" in result.stderr
+        assert db_path.read_bytes() == before
+
+    def test_no_entries(self, cli: Cli, db_path: Path, tmp_path: Path) -> None:
+        """A file with no entry at all (here: only a broken one) is an error, and nothing is written."""
+        broken = tmp_path / "broken.bib"
+        broken.write_text("Just some text.\n@article{a, title = {never closed\n", encoding="utf-8")
+        before = db_path.read_bytes()
+        result = cli("import", "bibtex", str(broken), "--section", "structured", code=1)
+        assert "no BibTeX entries found" in result.stderr
+        assert db_path.read_bytes() == before
+
+    def test_unknown_section(self, cli: Cli, db_path: Path) -> None:
+        """An unknown section is refused with a did-you-mean hint."""
+        result = cli("import", "bibtex", str(MESSY), "--section", "structurd", code=1)
+        assert "no section 'structurd'" in result.stderr
+        assert "structured" in result.stderr
+
+
+class TestEvaluate:
+    @settings(max_examples=100, deadline=None)
+    @given(st.lists(st.text(alphabet=st.characters(exclude_characters='{}"'), max_size=10), min_size=1, max_size=5))
+    def test_concatenation(self, parts: list[str]) -> None:
+        """`{a} # "b" # macro` concatenates the parts and expands the macro."""
+        raw = " # ".join(f"{{{part}}}" if i % 2 else f'"{part}"' for i, part in enumerate(parts)) + " # m"
+        assert evaluate(raw, {"m": "!"}) == "".join(parts) + "!"
+
+    @pytest.mark.parametrize("raw", ["{a", "a #", "{a} b", '"a'])
+    def test_malformed_values(self, raw: str) -> None:
+        """Unbalanced or dangling values raise ValueError (reported by the importer)."""
+        with pytest.raises(ValueError, match=r"."):
+            evaluate(raw, {"a": "x"})
+
+
+def test_dry_run_works_on_the_bundled_survey(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside a clone, --dry-run reads the bundled survey; a real import is refused as read-only."""
+    monkeypatch.chdir(tmp_path)
+    result = cli("import", "bibtex", str(MESSY), "--section", "structured", "--dry-run")
+    assert "would add 8 of 11 entries" in result.stderr
+    refused = cli("import", "bibtex", str(MESSY), "--section", "structured", code=1)
+    assert "read-only" in refused.stderr
+
+
+BIB_ALPHABET = st.sampled_from([*'@{}()",=#%\\ \n', "@article{", "@string{", "title = ", "author = ", " and "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(BIB_ALPHABET, st.text(max_size=5)), max_size=40).map("".join))
+def test_any_text_imports_valid_papers_or_fails_cleanly(text: str) -> None:
+    """Whatever the file holds, the importer returns valid papers or raises ImportFormatError, never crashes."""
+    from evlm_cli.errors import ImportFormatError
+    from evlm_cli.importers.bibtex import parse_bibtex
+    from evlm_cli.model import Section, Survey, SurveyInfo, check_paper
+
+    survey = Survey(info=SurveyInfo(title="t"), sections=(Section("s", "S"),))
+    try:
+        result = parse_bibtex(text, survey, "s")
+    except ImportFormatError:
+        return
+    seen: set[str] = set()
+    for paper in result.papers:
+        check_paper(paper, {"s"}, seen)
+        seen.add(paper.key)

@@ -1,0 +1,89 @@
+"""Citation keys: the rule, their stability, and `evlm rekey`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import SHIPPED_DB, Cli
+from evlm_cli import db
+from evlm_cli.keys import base_key, make_key
+from evlm_cli.model import Survey, validate_key
+
+
+class TestRule:
+    def test_name_year_word(self) -> None:
+        """The key is the first author's folded last name, the year and the first significant title word."""
+        assert base_key("Efficient Vision Language Models: A Survey", ["Gaurav Shinde"], 2025) == "shinde2025efficient"
+        assert base_key("The Art of Pruning", ["Müller, Jörg"], 2023) == "muller2023art"
+
+    def test_authorless_paper(self) -> None:
+        """Without authors the first significant title word stands for the name."""
+        assert base_key("MBQ-Modality-Balanced Quantization", [], 2024) == "mbq2024modality"
+
+    def test_collisions_get_suffixes(self) -> None:
+        """A taken key gets a, b, ... appended."""
+        assert make_key("Efficient X", ["A Shinde"], 2025, {"shinde2025efficient"}) == "shinde2025efficienta"
+        taken = {"shinde2025efficient", "shinde2025efficienta"}
+        assert make_key("Efficient X", ["A Shinde"], 2025, taken) == "shinde2025efficientb"
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.text(max_size=40), st.lists(st.text(max_size=20), max_size=3), st.none() | st.integers(1900, 2030))
+    def test_every_generated_key_is_valid(self, title: str, authors: list[str], year: int | None) -> None:
+        """Whatever the title and authors, the key is a valid, non-empty citation key."""
+        assert validate_key(make_key(title, authors, year, set())) is None
+
+    def test_shipped_keys_follow_the_rule(self) -> None:
+        """Every shipped paper's key is what the rule gives (with suffixes only for collisions)."""
+        taken: set[str] = set()
+        for paper in db.load(SHIPPED_DB).papers:
+            assert paper.key == make_key(paper.title, paper.authors, paper.year, taken)
+            taken.add(paper.key)
+
+
+class TestRekey:
+    def test_renames_and_rebuilds(self, cli: Cli, db_path: Path) -> None:
+        """rekey renames the paper, keeps everything else, and rebuilds papers.bib."""
+        before = db.load(db_path).paper("vlm2024post")
+        result = cli("rekey", "vlm2024post", "wang2024qvlm")
+        assert "renamed vlm2024post to wang2024qvlm" in result.stderr
+        survey = db.load(db_path)
+        assert not survey.has_paper("vlm2024post")
+        after = survey.paper("wang2024qvlm")
+        assert (after.title, after.links, after.section) == (before.title, before.links, before.section)
+        assert "@misc{wang2024qvlm," in (db_path.parent / "papers.bib").read_text(encoding="utf-8")
+        cli("build", "--check")
+
+    def test_refuses_an_existing_key(self, cli: Cli, db_path: Path) -> None:
+        """A NEW key that is already taken is refused and nothing changes."""
+        before = db_path.read_bytes()
+        result = cli("rekey", "vlm2024post", "mbq2024modality", code=1)
+        assert "key 'mbq2024modality' is already taken" in result.stderr
+        assert db_path.read_bytes() == before
+
+    def test_refuses_a_malformed_key(self, cli: Cli, db_path: Path) -> None:
+        """A NEW key with characters BibTeX cannot take is refused."""
+        result = cli("rekey", "vlm2024post", "bad key{", code=1)
+        assert "new key 'bad key{' contains" in result.stderr
+
+    def test_unknown_old_key(self, cli: Cli, db_path: Path) -> None:
+        """An unknown OLD key is an error with a suggestion."""
+        result = cli("rekey", "vlm2024pst", "x", code=1)
+        assert "no paper 'vlm2024pst'" in result.stderr
+        assert "vlm2024post" in result.stderr
+
+    def test_keys_survive_edits(self, db_path: Path) -> None:
+        """Changing a paper's title or authors never changes its key."""
+        from dataclasses import replace
+
+        def retitle(survey: Survey) -> Survey:
+            papers = tuple(
+                replace(p, title="Completely Different", authors=("Zed Zulu",)) if p.key == "mbq2024modality" else p
+                for p in survey.papers
+            )
+            return replace(survey, papers=papers)
+
+        db.update(db_path, retitle)
+        assert db.load(db_path).paper("mbq2024modality").title == "Completely Different"
