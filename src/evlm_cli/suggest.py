@@ -63,7 +63,6 @@ class SectionModel:
     """TF-IDF vectors of the survey's paper titles, and a profile of each section to compare them with."""
 
     def __init__(self, survey: Survey) -> None:
-        self.survey = survey
         documents = {p.key: words(p.title) for p in survey.papers}
         self._frequency: Counter[str] = Counter()
         for document in documents.values():

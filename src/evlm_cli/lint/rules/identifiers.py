@@ -45,8 +45,9 @@ _ID_FIELDS: tuple[tuple[str, Callable[[Paper], str | None]], ...] = (
 def duplicate_paper(context: Context) -> Iterator[Finding]:
     """A paper listed twice: the same arXiv id or DOI with the same title, or near-identical titles.
 
-    Titles are compared after `normalize_title` (case, accents and punctuation ignored) with a difflib ratio of
-    0.95 or more. Keep one entry (in the section that fits best) and delete the others."""
+    An id counts whether it is in the `arxiv`/`doi` field or only in a link (DOIs in any case). Titles are compared
+    after `normalize_title` (case, accents and punctuation ignored) with a difflib ratio of 0.95 or more, as
+    `evlm add` compares them. Keep one entry (in the section that fits best) and delete the others."""
     papers = context.survey.papers
     reported: set[tuple[str, str]] = set()
     for label, value in _ID_FIELDS:

@@ -56,6 +56,7 @@ def link_kind(url: str) -> str:
 
 
 _KIND_NAMES = {"code": "a code repository", "dataset": "a dataset page", "paper": "a paper page"}
+_WANTED = {"Paper": "a paper", "Code": "code"}
 
 
 @rule("paper-link-kind")
@@ -64,16 +65,13 @@ def paper_link_kind(context: Context) -> Iterator[Finding]:
 
     Often the link belongs to another paper (its code), copied by mistake. Point Paper at the paper itself (arXiv,
     the proceedings, a DOI); if the link is this paper's code, label it Code instead."""
-    for paper in context.survey.papers:
-        url = paper.paper_url
-        if url and (kind := link_kind(url)) in ("code", "dataset"):
-            yield context.finding(
-                paper,
-                "paper-link-kind",
-                "links",
-                f"Paper link {url} is {_KIND_NAMES[kind]}, not a paper",
-                "link the paper itself (arXiv, proceedings, DOI); label the link Code if it is this paper's code",
-            )
+    yield from _wrong_kind(
+        context,
+        "paper-link-kind",
+        "Paper",
+        ("code", "dataset"),
+        "link the paper itself (arXiv, proceedings, DOI); label the link Code if it is this paper's code",
+    )
 
 
 @rule("code-link-kind")
@@ -82,13 +80,19 @@ def code_link_kind(context: Context) -> Iterator[Finding]:
 
     A dataset is not the paper's code (and a dataset of another topic is a copied link). Point Code at the
     paper's repository, or drop the link."""
+    yield from _wrong_kind(
+        context,
+        "code-link-kind",
+        "Code",
+        ("paper", "dataset"),
+        "link the paper's code repository, or remove the Code link",
+    )
+
+
+def _wrong_kind(context: Context, rule_name: str, label: str, wrong: tuple[str, ...], hint: str) -> Iterator[Finding]:
+    """A finding for each paper whose `label` link points at one of the `wrong` kinds."""
     for paper in context.survey.papers:
-        url = paper.code_url
-        if url and (kind := link_kind(url)) in ("paper", "dataset"):
-            yield context.finding(
-                paper,
-                "code-link-kind",
-                "links",
-                f"Code link {url} is {_KIND_NAMES[kind]}, not code",
-                "link the paper's code repository, or remove the Code link",
-            )
+        url = paper.link(label)
+        if url and (kind := link_kind(url)) in wrong:
+            message = f"{label} link {url} is {_KIND_NAMES[kind]}, not {_WANTED[label]}"
+            yield context.finding(paper, rule_name, "links", message, hint)
