@@ -1,8 +1,12 @@
-"""Finding a paper the survey already has: the same arXiv id (any version), the same DOI, or a near-identical title."""
+"""Finding a paper the survey already has: the same arXiv id (any version), the same DOI, or a near-identical title.
+
+Used by `evlm add` (is this new paper already listed?) and by `evlm check` (which papers are listed twice?).
+"""
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Iterator
 
 from evlm_cli import ids
 from evlm_cli.model import Paper, Survey
@@ -34,15 +38,47 @@ def doi_of(paper: Paper) -> str | None:
     return None
 
 
+def title_similarity(a: str, b: str) -> float:
+    """The difflib ratio (0..1) of two titles once normalised (case, accents and punctuation ignored)."""
+    return difflib.SequenceMatcher(None, normalize_title(a), normalize_title(b), autojunk=False).ratio()
+
+
 def same_title(a: str, b: str) -> bool:
-    """True when two titles are equal or near-identical once normalised."""
+    """True when two titles are equal or near-identical once normalised (an empty title matches nothing)."""
     left, right = normalize_title(a), normalize_title(b)
     if not left or not right:
         return False
     if left == right:
         return True
-    matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
-    return matcher.real_quick_ratio() >= TITLE_SIMILARITY and matcher.ratio() >= TITLE_SIMILARITY
+    return _close(difflib.SequenceMatcher(None, left, right, autojunk=False))
+
+
+def _close(matcher: difflib.SequenceMatcher[str]) -> bool:
+    """The ratio reaches TITLE_SIMILARITY, trying difflib's cheap upper bounds first."""
+    return (
+        matcher.real_quick_ratio() >= TITLE_SIMILARITY
+        and matcher.quick_ratio() >= TITLE_SIMILARITY
+        and matcher.ratio() >= TITLE_SIMILARITY
+    )
+
+
+def similar_titles(papers: Iterable[Paper]) -> Iterator[tuple[Paper, Paper]]:
+    """Pairs of papers whose normalised titles have a difflib ratio of at least TITLE_SIMILARITY.
+
+    Titles are sorted by length, and two strings can only reach the ratio if their lengths are close
+    (2·min/(a+b) ≥ TITLE_SIMILARITY), so each title is compared with a short window of others, and difflib's cheap
+    upper bounds rule out most pairs before the full ratio is computed. A thousand papers take well under a second."""
+    items = sorted(((normalize_title(p.title), p) for p in papers if normalize_title(p.title)), key=lambda i: len(i[0]))
+    longest = 2 / TITLE_SIMILARITY - 1  # b may be at most this many times as long as a
+    for i, (title, paper) in enumerate(items):
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(title)
+        for other_title, other in items[i + 1 :]:
+            if len(other_title) > len(title) * longest:
+                break
+            matcher.set_seq1(other_title)
+            if _close(matcher):
+                yield paper, other
 
 
 def why_duplicate(existing: Paper, paper: Paper) -> str | None:

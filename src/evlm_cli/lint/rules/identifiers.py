@@ -1,0 +1,133 @@
+"""Rules on identifiers: a paper listed twice, one arXiv id or DOI on different papers, one URL on different papers.
+
+What counts as the same paper (ids, near-identical titles) is decided by `evlm_cli.dedupe`, as for `evlm add`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from urllib.parse import urlsplit
+
+from evlm_cli import dedupe
+from evlm_cli.lint.findings import Finding
+from evlm_cli.lint.rules.registry import Context, rule
+from evlm_cli.model import Paper
+
+
+def _others(keys: list[str], key: str) -> str:
+    return ", ".join(k for k in keys if k != key)
+
+
+# -- duplicates -------------------------------------------------------------------------------------
+
+
+def _groups(papers: Iterable[Paper], value: Callable[[Paper], str | None]) -> list[list[Paper]]:
+    groups: dict[str, list[Paper]] = defaultdict(list)
+    for paper in papers:
+        found = value(paper)
+        if found:
+            groups[found].append(paper)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def _all_same_title(group: list[Paper]) -> bool:
+    return all(dedupe.same_title(group[0].title, p.title) for p in group[1:])
+
+
+_ID_FIELDS: tuple[tuple[str, Callable[[Paper], str | None]], ...] = (
+    ("arXiv id", dedupe.arxiv_of),
+    ("DOI", dedupe.doi_of),
+)
+
+
+@rule("duplicate-paper")
+def duplicate_paper(context: Context) -> Iterator[Finding]:
+    """A paper listed twice: the same arXiv id or DOI with the same title, or near-identical titles.
+
+    An id counts whether it is in the `arxiv`/`doi` field or only in a link (DOIs in any case). Titles are compared
+    after `normalize_title` (case, accents and punctuation ignored) with a difflib ratio of 0.95 or more, as
+    `evlm add` compares them. Keep one entry (in the section that fits best) and delete the others."""
+    papers = context.survey.papers
+    reported: set[tuple[str, str]] = set()
+    for label, value in _ID_FIELDS:
+        for group in _groups(papers, value):
+            if not _all_same_title(group):
+                continue  # `conflicting-id` reports these
+            keys = [p.key for p in group]
+            for paper in group:
+                reported.update((paper.key, other) for other in keys)
+                yield context.finding(
+                    paper,
+                    "duplicate-paper",
+                    "arxiv" if label == "arXiv id" else "doi",
+                    f"listed more than once: same {label} {value(paper)} and title as {_others(keys, paper.key)}",
+                    "keep one entry and delete the others",
+                )
+    for paper, other in dedupe.similar_titles(papers):
+        if (paper.key, other.key) not in reported:
+            for this, that in ((paper, other), (other, paper)):
+                yield context.finding(
+                    this,
+                    "duplicate-paper",
+                    "title",
+                    f"listed more than once: near-identical title to {that.key}",
+                    "keep one entry and delete the other",
+                )
+
+
+@rule("conflicting-id")
+def conflicting_id(context: Context) -> Iterator[Finding]:
+    """Papers with different titles share one arXiv id or DOI, so at most one of them has the right id.
+
+    This usually comes from copying a neighbouring entry's links. Look each title up and correct the ids (and the
+    links they came from)."""
+    for label, value in _ID_FIELDS:
+        name = "arxiv" if label == "arXiv id" else "doi"
+        for group in _groups(context.survey.papers, value):
+            if _all_same_title(group):
+                continue
+            keys = [p.key for p in group]
+            for paper in group:
+                yield context.finding(
+                    paper,
+                    "conflicting-id",
+                    name,
+                    f"{label} {value(paper)} is also on {_others(keys, paper.key)}, whose titles differ",
+                    f"at most one of them is right: look the title up and fix this paper's {label} and links",
+                )
+
+
+@rule("shared-url")
+def shared_url(context: Context) -> Iterator[Finding]:
+    """One Paper URL, or one Code URL, is shared by papers with different titles.
+
+    Two papers do not share a paper, and rarely a repository; the link was most likely copied from another entry."""
+    for label in ("Paper", "Code"):
+        groups = _groups(context.survey.papers, lambda p, label=label: _url_key(p.link(label)))  # type: ignore[misc]
+        for group in groups:
+            if _all_same_title(group):
+                continue  # `duplicate-paper` reports these
+            keys = [p.key for p in group]
+            for paper in group:
+                yield context.finding(
+                    paper,
+                    "shared-url",
+                    "links",
+                    f"{label} link {paper.link(label)} is also the {label} link of {_others(keys, paper.key)}",
+                    f"find this paper's own {label.lower()} link",
+                )
+
+
+def _url_key(url: str | None) -> str | None:
+    """A URL without scheme, `www.`, query and trailing slash, so trivially different spellings compare equal."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    query = "&".join(sorted(q for q in parts.query.split("&") if q and not q.startswith(_TRACKING)))
+    return f"{host}{parts.path.rstrip('/')}" + (f"?{query}" if query else "")
+
+
+_TRACKING = ("tab=", "utm_")
+"""Query parameters that do not change what a URL points at (GitHub's `?tab=readme-ov-file`, analytics)."""
