@@ -1,0 +1,58 @@
+"""The documentation cannot go stale: every command has help with an example and is shown in the README."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import typer.main
+
+from conftest import ROOT
+from evlm_cli.cli import app
+
+
+def _commands() -> list[tuple[str, Any]]:
+    """Every runnable command as (`evlm list`, command object), sub-commands of groups included."""
+    found: list[tuple[str, Any]] = []
+    root = typer.main.get_command(app)
+    for name, command in root.commands.items():  # type: ignore[attr-defined]
+        children = getattr(command, "commands", None)
+        if children:
+            found += [(f"evlm {name} {child}", sub) for child, sub in children.items()]
+        else:
+            found.append((f"evlm {name}", command))
+    return found
+
+
+COMMANDS = _commands()
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_commands_found() -> None:
+    """The walk finds the commands (so the tests below cannot pass vacuously)."""
+    names = {name for name, _ in COMMANDS}
+    assert {"evlm list", "evlm show", "evlm build", "evlm import readme"} <= names
+
+
+@pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[name for name, _ in COMMANDS])
+def test_help_has_an_example(name: str, command: Any) -> None:
+    """Each command's help says what it does and ends with an example of itself."""
+    help_text = command.help or ""
+    assert help_text.strip(), f"{name} has no help"
+    example = help_text.strip().splitlines()[-1]
+    assert example.startswith("Example: evlm "), f"{name}: last help line is {example!r}"
+    words = example.removeprefix("Example: ").split()
+    assert name.split()[-1] in words, f"{name}: the example runs another command: {example}"
+
+
+@pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[name for name, _ in COMMANDS])
+def test_every_option_has_help(name: str, command: Any) -> None:
+    """Each option and argument of each command is explained in --help."""
+    for param in command.params:
+        assert getattr(param, "help", None), f"{name}: {param.param_type_name} {param.name} has no help"
+
+
+@pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
+def test_readme_shows_command(name: str) -> None:
+    """The README's tool section shows every command."""
+    assert name in README, f"README.md does not show `{name}`"
