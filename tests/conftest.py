@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,7 +58,7 @@ class Cli:
     def __init__(self) -> None:
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, code: int = 0, input: str | None = None) -> Result:  # noqa: A002 - click's name
+    def __call__(self, *args: str, code: int = 0, input: str | None = None) -> Result:
         result = self.runner.invoke(app, list(args), input=input)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
@@ -73,5 +72,5 @@ class Result:
 
 
 @pytest.fixture
-def cli() -> Iterator[Cli]:
-    yield Cli()
+def cli() -> Cli:
+    return Cli()

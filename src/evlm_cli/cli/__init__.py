@@ -75,7 +75,7 @@ def _root(
 
 def _register() -> None:
     """Import the command modules, each of which adds its commands to `app`."""
-    from evlm_cli.cli import build_cmd, import_cmd, list_cmd  # noqa: F401 - imported for registration
+    from evlm_cli.cli import build_cmd, import_cmd, list_cmd, search_cmd  # noqa: F401 - imported for registration
 
 
 _register()

@@ -34,3 +34,12 @@ def load(ctx: typer.Context) -> tuple[Survey, db.Location]:
 def writable_path(ctx: typer.Context) -> Path:
     """The database path a writing command may change; the bundled copy is refused with a clear message."""
     return db.require_writable(location(ctx))
+
+
+YearRangeFilter = Annotated[
+    str | None, typer.Option("--year", help="Only papers of this year or range of years: 2024, 2022..2024, 2022..")
+]
+AuthorFilter = Annotated[
+    list[str] | None,
+    typer.Option("--author", "-a", help="Only papers with an author matching these words (repeatable)."),
+]
