@@ -1,0 +1,125 @@
+"""Benchmark evlm at 1k, 10k and 100k papers: whole-process wall time (median of several runs) and peak memory.
+
+    python benchmarks/run.py --sizes 1000 10000 100000 --runs 5
+
+Databases are generated (benchmarks/generate.py) in a temporary folder; each command runs as a subprocess with its
+own cache folder. Commands that do not exist in this checkout (`export`, `add`) are skipped, with a note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from generate import make_survey
+
+from evlm_cli import db
+
+EVLM = [sys.executable, "-m", "evlm_cli"]
+
+
+def _available(command: str) -> bool:
+    probe = subprocess.run([*EVLM, command, "--help"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+def _measure(
+    argv: list[str], env: dict[str, str], prepare: Callable[[], None] | None, runs: int
+) -> tuple[float, float]:
+    """Median wall seconds and the largest peak RSS (MiB) over `runs` runs."""
+    times, peaks = [], []
+    for _ in range(runs):
+        if prepare:
+            prepare()
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            start = time.perf_counter()
+            process = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
+            _, status, usage = os.wait4(process.pid, 0)
+            elapsed = time.perf_counter() - start
+            process.returncode = os.waitstatus_to_exitcode(status)
+            if process.returncode != 0:
+                err.seek(0)
+                raise SystemExit(f"{' '.join(argv)} failed:\n{err.read().decode()}")
+        times.append(elapsed)
+        peaks.append(usage.ru_maxrss / 1024)  # KiB on Linux
+    return statistics.median(times), max(peaks)
+
+
+def bench(size: int, runs: int, root: Path) -> list[tuple[str, str]]:
+    folder = root / f"db{size}"
+    data = folder / "data"
+    data.mkdir(parents=True)
+    toml = data / "papers.toml"
+    start = time.perf_counter()
+    text = db.dumps(make_survey(size))
+    toml.write_text(text, encoding="utf-8")
+    shutil.copy(Path(__file__).parents[1] / "data" / "README.template.md", data / "README.template.md")
+    print(f"# {size} papers: generated {len(text) / 1e6:.0f} MB in {time.perf_counter() - start:.1f} s", flush=True)
+    env = {**os.environ, "XDG_CACHE_HOME": str(folder / "cache"), "EVLM_DB": str(toml), "NO_COLOR": "1"}
+    cache = folder / "cache"
+
+    def touch() -> None:  # an outside edit: same content, new mtime; forces the hash check and a rebuild
+        toml.write_text(toml.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+    def warm() -> None:
+        subprocess.run([*EVLM, "search", "quantization"], env=env, capture_output=True, check=False)
+        past = time.time() - 10  # a database not modified within the last 2 s needs no hash check
+        os.utime(toml, (past, past))
+
+    commands: list[tuple[str, list[str], Callable[[], None] | None]] = [
+        ("evlm --version", ["--version"], None),
+        ("evlm search quantization (warm)", ["search", "quantization"], warm),
+        ("evlm search quantization (TOML changed)", ["search", "quantization"], touch),
+        ("evlm search quantization (no cache)", ["search", "quantization"], lambda: shutil.rmtree(cache, True)),
+        ("evlm list --json > file", ["list", "--json"], warm),
+        ("evlm export bibtex > file", ["export", "bibtex"], warm),
+        ("evlm build", ["build"], warm),
+        (
+            "evlm add --title ... (manual)",
+            [
+                "add",
+                "--title",
+                "A Benchmark Paper on Quantization",
+                "--section",
+                "pre-deployment-quantization",
+                "--year",
+                "2024",
+            ],
+            warm,
+        ),
+    ]
+    rows = []
+    for label, argv, prepare in commands:
+        name = argv[0]
+        if not name.startswith("-") and not _available(name):
+            print(f"  {label}: skipped (no `evlm {name}` in this checkout)", flush=True)
+            rows.append((label, "skipped"))
+            continue
+        seconds, mib = _measure([*EVLM, *argv], env, prepare, runs)
+        print(f"  {label}: {seconds:.3f} s, peak {mib:.0f} MiB", flush=True)
+        rows.append((label, f"{seconds:.3f} s, {mib:.0f} MiB"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="evlm-bench-") as tmp:
+        for size in args.sizes:
+            bench(size, args.runs, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
