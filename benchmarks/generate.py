@@ -137,3 +137,18 @@ def make_survey(n: int, seed: int = 0) -> Survey:
         )
     info = SurveyInfo(title=f"Generated survey of {n} papers", subtitle="Benchmark database", year=2025)
     return Survey(info=info, sections=tuple(sections), papers=tuple(papers))
+
+
+def main() -> None:
+    """`python benchmarks/generate.py N PATH` writes a generated database of N papers to PATH."""
+    import sys
+    from pathlib import Path
+
+    from evlm_cli import db
+
+    size, path = int(sys.argv[1]), Path(sys.argv[2])
+    path.write_text(db.dumps(make_survey(size)), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,17 +1,17 @@
-"""`evlm search`: ranked full-text search through the cached index."""
+"""`evlm search`: ranked full-text search through the cached index.
+
+Plain invocations never reach this module: `evlm_cli.launcher` runs them without Typer (see there why). This
+command serves the rest (`--help`, unusual spellings, in-process tests) through the same `run_search`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from evlm_cli.cli import _console, app
-from evlm_cli.cli._options import AuthorFilter, JsonOption, SectionFilter, VenueFilter, YearRangeFilter, location
-from evlm_cli.errors import ExitCode
-
-if TYPE_CHECKING:
-    from evlm_cli.search.engine import Hit
+from evlm_cli.cli import app
+from evlm_cli.cli._options import AuthorFilter, JsonOption, SectionFilter, VenueFilter, YearRangeFilter
 
 
 @app.command()
@@ -31,66 +31,30 @@ def search(
     json_output: JsonOption = False,
     keys_output: Annotated[bool, typer.Option("--keys", help="Print only the keys, one a line (for pipes).")] = False,
 ) -> None:
-    """Search the survey: ranked by relevance (title above section above tags above abstract).
+    """Search the survey, best match first (title above section above tags above abstract).
 
-    Words match stems (quantized finds quantization), prefixes, hyphenated and joined forms and, from 5 letters,
-    typos; accents and case are ignored. Exit code 1 when nothing matches.
+    Words match their stems (quantized finds quantization), prefixes (quant), hyphenated and joined forms
+    (vision-language, visionlanguage) and, from 5 letters, typos; case and accents are ignored. Quote
+    "exact phrases"; restrict a word to a field with author:, title:, tag:, note:, abstract:, key:; filter
+    with year:2022..2024, section:ID, venue:NAME. Exit code 1 when nothing matches.
 
     Example: evlm search quantization author:shinde --year 2022..2024
     """
-    from evlm_cli.search.engine import run
-    from evlm_cli.search.index import open_index
-    from evlm_cli.search.query import parse, parse_years
+    from evlm_cli.launcher import SearchArgs, run_search
 
-    text = " ".join(words or [])
-    query = parse(text).merged(
-        section=section, years=parse_years(year) if year else None, venue=venue, authors=tuple(author or ())
+    code = run_search(
+        SearchArgs(
+            db=ctx.find_root().params.get("db"),
+            words=list(words or []),
+            section=section,
+            year=year,
+            venue=venue,
+            author=list(author or []),
+            limit=limit,
+            show_all=show_all,
+            json_output=json_output,
+            keys_output=keys_output,
+        )
     )
-    result = run(open_index(location(ctx).path), query, limit=None if show_all else limit)
-    if not result.total:
-        hint = f" (did you mean {', '.join(repr(s) for s in result.suggestions)}?)" if result.suggestions else ""
-        _console.error(f"no paper matches {text or 'these filters'!r}{hint}")
-        raise typer.Exit(ExitCode.ERROR)
-    if json_output:
-        _console.print_json([_hit_json(rank, hit) for rank, hit in enumerate(result.hits, start=1)])
-    elif keys_output:
-        _console.print_plain("".join(hit.key + "\n" for hit in result.hits))
-    else:
-        _console.out().print(_table(result.hits))
-    shown = len(result.hits)
-    more = f"; showing the first {shown} (--all shows every one)" if shown < result.total else ""
-    _console.info(f"{result.total} of {result.papers} papers match{more}")
-
-
-def _hit_json(rank: int, hit: Hit) -> dict[str, Any]:
-    return {
-        "rank": rank,
-        "key": hit.key,
-        "score": hit.score,
-        "matched_fields": list(hit.matched_fields),
-        "matched_terms": list(hit.matched_terms),
-        "title": hit.title,
-        "venue": hit.venue,
-        "year": hit.year,
-        "section": hit.section,
-        "section_path": hit.section_path,
-    }
-
-
-def _table(hits: list[Hit]) -> Any:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(show_lines=False)
-    table.add_column("#", justify="right")
-    table.add_column("key", style="cyan", no_wrap=True)
-    table.add_column("title", ratio=3)
-    table.add_column("venue")
-    table.add_column("year", justify="right")
-    table.add_column("section", ratio=1)
-    for rank, hit in enumerate(hits, start=1):
-        title = Text(hit.title)
-        for start, end in hit.title_marks:
-            title.stylize("bold reverse", start, end)
-        table.add_row(str(rank), hit.key, title, hit.venue, str(hit.year or ""), Text(hit.section_path))
-    return table
+    if code:
+        raise typer.Exit(code)
