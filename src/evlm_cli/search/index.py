@@ -157,6 +157,8 @@ class Index:
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS pick(rank INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
         self.conn.execute("DELETE FROM pick")
         self.conn.executemany("INSERT INTO pick(id) VALUES (?)", ((rowid,) for rowid in rowids))
+        if self.conn.in_transaction:
+            self.conn.commit()
         yield from self.conn.execute(
             f"SELECT {columns} FROM pick JOIN docs ON docs.rowid = pick.id ORDER BY pick.rank"  # noqa: S608
         )
@@ -265,7 +267,9 @@ def _write(target: Path, survey: Survey, meta: dict[str, str]) -> None:
 
 
 def _connect(target: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(target)
+    # Autocommit: a reader must never keep a transaction (and its lock) open after a statement, or a later
+    # connection's meta update would wait for it.
+    conn = sqlite3.connect(target, timeout=1.0, isolation_level=None)
     conn.execute("SELECT count(*) FROM meta").fetchone()  # fail now, not mid-query, if the file is damaged
     return conn
 
@@ -296,7 +300,6 @@ def open_index(db_path: Path) -> Index:
             conn = _connect(target)
             with contextlib.suppress(sqlite3.Error):  # a read-only cache folder still serves reads
                 conn.executemany("REPLACE INTO meta VALUES (?, ?)", _stamp(db_path, st, digest).items())
-                conn.commit()
             return Index(conn, cached=True)
     survey = db.loads(text, source=str(db_path))
     try:
