@@ -129,7 +129,12 @@ def run_search(args: SearchArgs) -> int:
     )
     result = run(open_index(db.locate(args.db).path), query, limit=None if args.show_all else args.limit)
     if not result.total:
-        hint = f" (did you mean {', '.join(repr(s) for s in result.suggestions)}?)" if result.suggestions else ""
+        if result.suggestions:
+            hint = f" (did you mean {', '.join(repr(s) for s in result.suggestions)}?)"
+        elif len(query.terms) > 1:
+            hint = " (every word must match: try fewer words)"
+        else:
+            hint = ""
         _error(f"no paper matches {text or 'these filters'!r}{hint}")
         return 1
     if args.json_output:

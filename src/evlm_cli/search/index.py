@@ -290,18 +290,16 @@ def open_index(db_path: Path) -> Index:
         with contextlib.suppress(sqlite3.Error):
             return Index(_connect(target), cached=True)
     try:
-        data = db_path.read_bytes()
-        text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+        digest = _hash_file(db_path)
+    except OSError:
         return Index.in_memory(db.load(db_path))
-    digest = hashlib.sha256(data).hexdigest()
     if meta is not None and meta.get("sha256") == digest:
         with contextlib.suppress(sqlite3.Error):
             conn = _connect(target)
             with contextlib.suppress(sqlite3.Error):  # a read-only cache folder still serves reads
                 conn.executemany("REPLACE INTO meta VALUES (?, ?)", _stamp(db_path, st, digest).items())
             return Index(conn, cached=True)
-    survey = db.loads(text, source=str(db_path))
+    survey = db.load(db_path)
     try:
         _write(target, survey, _stamp(db_path, st, digest))
         return Index(_connect(target), cached=True)
@@ -311,5 +309,10 @@ def open_index(db_path: Path) -> Index:
 
 def refresh_after_write(db_path: Path, survey: Survey) -> None:
     """Rebuild the cache of a database evlm has just written, so the next command finds it warm."""
-    data = db_path.read_bytes()
-    _write(cache_file(db_path), survey, _stamp(db_path, db_path.stat(), hashlib.sha256(data).hexdigest()))
+    _write(cache_file(db_path), survey, _stamp(db_path, db_path.stat(), _hash_file(db_path)))
+
+
+def _hash_file(path: Path) -> str:
+    """SHA-256 of a file, read in blocks so memory stays flat however big the database grows."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
