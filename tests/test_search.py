@@ -347,6 +347,34 @@ class TestIndexCache:
         assert result.stderr.count("Traceback") == 0
         assert index.cache_file(small_db).read_bytes().startswith(b"SQLite format 3")
 
+    def test_damaged_cache(self, cli: Cli, small_db: Path) -> None:
+        """A cache damaged after its header (its tables unreadable) is rebuilt: same results for every command."""
+        before = cli("--db", str(small_db), "search", "quantization", "--json").stdout
+        listing = cli("--db", str(small_db), "list", "--json").stdout
+        path = index.cache_file(small_db)
+        data = bytearray(path.read_bytes())
+        data[4096:] = b"\xff" * (len(data) - 4096)
+        path.write_bytes(bytes(data))
+        assert cli("--db", str(small_db), "search", "quantization", "--json").stdout == before
+        path.write_bytes(bytes(data))
+        assert cli("--db", str(small_db), "list", "--json").stdout == listing
+        path.write_bytes(bytes(data))
+        assert "Quantization" in cli("--db", str(small_db), "show", "muller2023quantized").stdout
+
+    def test_failure_midway(self, cli: Cli, small_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A cache that opens but fails mid-query is dropped and the in-memory index answers the same."""
+        before = cli("--db", str(small_db), "search", "quantization", "--json").stdout
+        count = index.Index.count
+
+        def failing(self: index.Index) -> int:
+            if self.cached:
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            return count(self)
+
+        monkeypatch.setattr(index.Index, "count", failing)
+        assert cli("--db", str(small_db), "search", "quantization", "--json").stdout == before
+        assert not index.cache_file(small_db).exists()
+
     def test_unwritable_cache(self, cli: Cli, small_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """When the cache folder cannot be created, the in-memory index gives the same results."""
         before = cli("--db", str(small_db), "search", "quantization", "--json").stdout
@@ -396,6 +424,23 @@ class TestList:
         result = cli("--db", str(small_db), "show", "muller2023quantized")
         assert "Quantization > Post-Training Quantization" in result.stdout
         assert "did you mean" in cli("--db", str(small_db), "show", "muller2023quantize", code=1).stderr
+
+
+class TestPaperJson:
+    def test_fast_json_matches_json_dumps(self) -> None:
+        """The index's hand-rolled JSON formatting equals json.dumps(indent=2) on the shipped and small surveys."""
+        for survey in (db.load(SHIPPED_DB), small_survey()):
+            for paper in survey.papers:
+                expected = json.dumps(index.paper_json(paper), ensure_ascii=False, indent=2)
+                assert index.paper_json_text(paper) == expected
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.text(), st.lists(st.text(), max_size=3), st.none() | st.integers(1900, 2100))
+    def test_fast_json_any_text(self, title: str, authors: list[str], year: int | None) -> None:
+        """Any text (quotes, control characters, non-ASCII) is formatted as json.dumps does."""
+        paper = Paper("k", title or "t", "s", authors=tuple(authors), year=year, note=title)
+        expected = json.dumps(index.paper_json(paper), ensure_ascii=False, indent=2)
+        assert index.paper_json_text(paper) == expected
 
 
 class TestFastLane:

@@ -117,7 +117,7 @@ def run_search(args: SearchArgs) -> int:
     """Run a search and print its results; the exit code (1 when nothing matches)."""
     from evlm_cli import db
     from evlm_cli.search.engine import run
-    from evlm_cli.search.index import open_index
+    from evlm_cli.search.index import using_index
     from evlm_cli.search.query import parse, parse_years
 
     text = " ".join(args.words)
@@ -127,7 +127,8 @@ def run_search(args: SearchArgs) -> int:
         venue=args.venue,
         authors=tuple(args.author),
     )
-    result = run(open_index(db.locate(args.db).path), query, limit=None if args.show_all else args.limit)
+    limit = None if args.show_all else args.limit
+    result = using_index(db.locate(args.db).path, lambda index: run(index, query, limit=limit))
     if not result.total:
         if result.suggestions:
             hint = f" (did you mean {', '.join(repr(s) for s in result.suggestions)}?)"

@@ -45,17 +45,17 @@ def list_papers(
     Example: evlm list --section quantization --year 2024
     """
     from evlm_cli.search.engine import run
-    from evlm_cli.search.index import open_index
+    from evlm_cli.search.index import using_index
     from evlm_cli.search.query import Query, parse_years
 
-    index = open_index(location(ctx).path)
     query = Query().merged(
         section=section, years=parse_years(year) if year else None, venue=venue, authors=tuple(author or ())
     )
-    result = run(index, query, limit=0 if json_output else None)
     if json_output:
+        index, result = using_index(location(ctx).path, lambda index: (index, run(index, query, limit=0)))
         _print_json_blobs(blob for (blob,) in index.fetch(result.rowids, "json"))
         return
+    result = using_index(location(ctx).path, lambda index: run(index, query))
     _console.out().print(_papers_table(result.hits))
     _console.info(f"{result.total} of {result.papers} papers")
 
@@ -102,9 +102,9 @@ def show(
 
     Example: evlm show mbq2024modality
     """
-    from evlm_cli.search.index import open_index
+    from evlm_cli.search.index import using_index
 
-    data, section_path = open_index(location(ctx).path).paper(key)
+    data, section_path = using_index(location(ctx).path, lambda index: index.paper(key))
     if json_output:
         _console.print_json(data)
         return

@@ -15,14 +15,16 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from evlm_cli.errors import NotFoundError
 from evlm_cli.model import Paper, Survey
 from evlm_cli.search.analyze import SURFACE_TOKENIZER, TOKENIZER
+
+T = TypeVar("T")
 
 FORMAT = "1"
 """Bumped whenever the schema or the analysis changes, so old caches are rebuilt."""
@@ -71,6 +73,40 @@ def paper_json(paper: Paper) -> dict[str, Any]:
     if paper.added is not None:
         data["added"] = paper.added.isoformat()
     return data
+
+
+def paper_json_text(paper: Paper) -> str:
+    """`json.dumps(paper_json(paper), ensure_ascii=False, indent=2)`, several times faster.
+
+    The standard library's C encoder does not indent, and its Python one dominated building the index of 100,000
+    papers; a paper's JSON is shallow (strings, numbers, lists of strings or of links), so this formats the
+    structure by hand and leaves every scalar to the C encoder. Tests compare the two on many papers.
+    """
+    return _dump(paper_json(paper), "\n")
+
+
+_string: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+_scalar = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _dump(value: Any, newline: str) -> str:
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is int:
+        return str(value)
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner = newline + "  "
+        items = [_string(k) + ": " + _dump(v, inner) for k, v in value.items()]
+        return "{" + inner + ("," + inner).join(items) + newline + "}"
+    if kind is list:
+        if not value:
+            return "[]"
+        inner = newline + "  "
+        return "[" + inner + ("," + inner).join([_dump(v, inner) for v in value]) + newline + "]"
+    return _scalar(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +210,6 @@ def _build(conn: sqlite3.Connection, survey: Survey, meta: dict[str, str] | None
         ((i, s.id, s.parent, s.title) for i, s in enumerate(survey.sections)),
     )
     paths = {s.id: survey.section_path(s.id) for s in survey.sections}
-    dumps = json.JSONEncoder(ensure_ascii=False, indent=2).encode
     conn.executemany(
         f"INSERT INTO docs(rowid, section_id, {', '.join(COLUMNS)}, json) VALUES ({', '.join('?' * 12)})",  # noqa: S608 - fixed names
         (
@@ -190,7 +225,7 @@ def _build(conn: sqlite3.Connection, survey: Survey, meta: dict[str, str] | None
                 paper.note,
                 paper.abstract,
                 paper.key,
-                dumps(paper_json(paper)),
+                paper_json_text(paper),
             )
             for rowid, paper in enumerate(survey.in_reading_order(), start=1)
         ),
@@ -285,7 +320,10 @@ def open_index(db_path: Path) -> Index:
     except OSError:
         return Index.in_memory(db.load(db_path))  # raises the usual "no such database" error
     meta = _read_meta(target)
-    stat_matches = meta is not None and (meta["mtime_ns"], meta["size"]) == (str(st.st_mtime_ns), str(st.st_size))
+    stat_matches = meta is not None and (meta.get("mtime_ns"), meta.get("size")) == (
+        str(st.st_mtime_ns),
+        str(st.st_size),
+    )
     if meta is not None and stat_matches and meta.get("racy") == "0":
         with contextlib.suppress(sqlite3.Error):
             return Index(_connect(target), cached=True)
@@ -305,6 +343,19 @@ def open_index(db_path: Path) -> Index:
         return Index(_connect(target), cached=True)
     except (OSError, sqlite3.Error):
         return Index.in_memory(survey)
+
+
+def using_index(db_path: Path, action: Callable[[Index], T]) -> T:
+    """Run `action` on the database's index; if the cache fails midway (a damaged file), forget it and run
+    `action` again on an index built in memory, so a broken cache never changes an answer."""
+    from evlm_cli import db
+
+    try:
+        return action(open_index(db_path))
+    except sqlite3.DatabaseError:
+        with contextlib.suppress(OSError):
+            cache_file(db_path).unlink()
+        return action(Index.in_memory(db.load(db_path)))
 
 
 def refresh_after_write(db_path: Path, survey: Survey) -> None:
