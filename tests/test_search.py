@@ -397,6 +397,57 @@ class TestIndexCache:
         assert "TOML syntax error" in result.stderr
 
 
+class TestIncremental:
+    """An outside edit of a few papers updates the cache in place, with the results of a full rebuild."""
+
+    QUERIES = ("quantization", "vision-language", "zebra", "year:2020..2030", "qunatization", "pruning")
+
+    def check(self, cli: Cli, db_path: Path) -> None:
+        survey = db.load(db_path)
+        for query in self.QUERIES:
+            assert engine.search_path(db_path, query).hits == engine.search(survey, query), query
+        expected = json.dumps([index.paper_json(p) for p in survey.in_reading_order()], ensure_ascii=False, indent=2)
+        assert cli("--db", str(db_path), "list", "--json").stdout == expected + "\n"
+
+    def edit(self, db_path: Path, old: str, new: str) -> int:
+        """Edit the TOML text; return the inode of the cache file after the next search (same inode: in place)."""
+        text = db_path.read_text(encoding="utf-8")
+        assert old in text
+        db_path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        engine.search_path(db_path, "x")
+        return index.cache_file(db_path).stat().st_ino
+
+    def test_edits(self, cli: Cli, small_db: Path) -> None:
+        """Changing, adding, moving and deleting papers by hand keeps every answer equal to a rebuild."""
+        engine.search_path(small_db, "x")
+        inode = index.cache_file(small_db).stat().st_ino
+        self.check(cli, small_db)
+        assert self.edit(small_db, "Adapters Everywhere", "Zebra Adapters") == inode
+        self.check(cli, small_db)
+        added = '[[papers]]\nkey = "zebra2025new"\ntitle = "Zebra Quantization"\nsection = "ptq"\nauthors = []\n\n'
+        assert self.edit(small_db, "[[papers]]\n", added + "[[papers]]\n") == inode
+        self.check(cli, small_db)
+        assert self.edit(small_db, 'section = "other"', 'section = "quantization"') == inode  # moves a paper
+        self.check(cli, small_db)
+        text = small_db.read_text(encoding="utf-8")
+        start = text.index('[[papers]]\nkey = "ng2021post"')
+        end = text.find("[[papers]]", start + 1)
+        assert self.edit(small_db, text[start : end if end > 0 else None], "") == inode  # deletes one
+        self.check(cli, small_db)
+        assert "ng2021post" not in keys(cli, small_db, "post")
+
+    def test_errors_fall_back(self, cli: Cli, small_db: Path) -> None:
+        """A bad edit (unknown section, duplicate key, header change) is reported as a full parse reports it."""
+        engine.search_path(small_db, "x")
+        text = small_db.read_text(encoding="utf-8")
+        small_db.write_text(text.replace('section = "other"', 'section = "nowhere"', 1), encoding="utf-8")
+        assert "unknown section 'nowhere'" in cli("--db", str(small_db), "search", "x", code=1).stderr
+        small_db.write_text(text.replace('key = "kim2024title"', 'key = "lee2022structured"'), encoding="utf-8")
+        assert "duplicate key" in cli("--db", str(small_db), "search", "x", code=1).stderr
+        small_db.write_text(text.replace('title = "Small"', 'title = "Renamed"'), encoding="utf-8")
+        self.check(cli, small_db)
+
+
 class TestList:
     def test_json_unchanged(self, cli: Cli, repo: Path) -> None:
         """`list --json` prints exactly the papers' JSON, in reading order."""

@@ -112,11 +112,12 @@ def run(index: Index, query: Query, *, limit: int | None = None) -> Result:
         order = "bm25(fts, " + ", ".join(str(WEIGHTS[c]) for c in COLUMNS) + ")" if ranked else "0"
         sql = (
             f"SELECT fts.rowid, {order} FROM fts JOIN docs ON docs.rowid = fts.rowid "  # noqa: S608
-            f"WHERE fts MATCH ? {where} ORDER BY 2, fts.rowid"
+            f"WHERE fts MATCH ? {where} ORDER BY 2, docs.position"
         )
         rows = index.conn.execute(sql, [match, *params]).fetchall()
     else:
-        rows = index.conn.execute(f"SELECT rowid, 0 FROM docs WHERE 1 {where} ORDER BY rowid", params).fetchall()  # noqa: S608
+        sql = f"SELECT rowid, 0 FROM docs WHERE 1 {where} ORDER BY position"  # noqa: S608
+        rows = index.conn.execute(sql, params).fetchall()
     rowids = [row[0] for row in rows]
     scores = {row[0]: round(-float(row[1]), 6) + 0.0 for row in rows}
     shown = rowids if limit is None else rowids[:limit]

@@ -26,7 +26,7 @@ from evlm_cli.search.analyze import SURFACE_TOKENIZER, TOKENIZER
 
 T = TypeVar("T")
 
-FORMAT = "1"
+FORMAT = "2"
 """Bumped whenever the schema or the analysis changes, so old caches are rebuilt."""
 COLUMNS = ("title", "section", "tags", "authors", "venue", "year", "note", "abstract", "citekey")
 """The searchable fields, in FTS5 column order."""
@@ -50,12 +50,15 @@ _SCHEMA = f"""
 CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sections(position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, parent TEXT, title TEXT NOT NULL);
 CREATE TABLE docs(
-    rowid INTEGER PRIMARY KEY,  -- the paper's place in reading order
+    rowid INTEGER PRIMARY KEY,
+    position INTEGER NOT NULL,  -- the paper's place in reading order
+    chunk TEXT,  -- hash of the paper's block of TOML text, for incremental updates (see `incremental`)
     section_id TEXT NOT NULL,
     {", ".join(COLUMNS)},
     json TEXT NOT NULL
 );
 CREATE UNIQUE INDEX docs_citekey ON docs(citekey);
+CREATE INDEX docs_position ON docs(position);
 CREATE VIRTUAL TABLE fts USING fts5(
     {", ".join(COLUMNS)}, content='docs', content_rowid='rowid', tokenize='{TOKENIZER}'
 );
@@ -175,8 +178,12 @@ class Index:
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM docs").fetchone()[0])
 
+    def ordered(self) -> list[int]:
+        """Every row id, in reading order."""
+        return [row[0] for row in self.conn.execute("SELECT rowid FROM docs ORDER BY position")]
+
     def keys(self) -> list[str]:
-        return [row[0] for row in self.conn.execute("SELECT citekey FROM docs ORDER BY rowid")]
+        return [row[0] for row in self.conn.execute("SELECT citekey FROM docs ORDER BY position")]
 
     def paper(self, key: str) -> tuple[dict[str, Any], str]:
         """One paper's JSON and its section path; NotFoundError naming the closest keys otherwise."""
@@ -187,8 +194,8 @@ class Index:
 
     def fetch(self, rowids: Sequence[int], columns: str) -> Iterator[tuple[Any, ...]]:
         """Rows of `docs` (the given SQL column list) for these rowids, in the given order."""
-        if len(rowids) == self.count() and list(rowids) == list(range(1, len(rowids) + 1)):
-            yield from self.conn.execute(f"SELECT {columns} FROM docs ORDER BY rowid")  # noqa: S608
+        if len(rowids) == self.count() and rowids == self.ordered():
+            yield from self.conn.execute(f"SELECT {columns} FROM docs ORDER BY position")  # noqa: S608
             return
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS pick(rank INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
         self.conn.execute("DELETE FROM pick")
@@ -202,39 +209,66 @@ class Index:
 
 # -- building ---------------------------------------------------------------------------------------
 
+INSERT_DOC = (
+    f"INSERT INTO docs(rowid, position, chunk, section_id, {', '.join(COLUMNS)}, json) "  # noqa: S608 - fixed names
+    f"VALUES ({', '.join('?' * (len(COLUMNS) + 5))})"
+)
 
-def _build(conn: sqlite3.Connection, survey: Survey, meta: dict[str, str] | None = None) -> None:
+
+def doc_row(rowid: int, position: int, chunk: str | None, paper: Paper, paths: dict[str, str]) -> tuple[Any, ...]:
+    """The `docs` row of a paper, in INSERT_DOC's order."""
+    return (
+        rowid,
+        position,
+        chunk,
+        paper.section,
+        paper.title,
+        paths.get(paper.section, paper.section),
+        "; ".join(paper.tags),
+        "; ".join(paper.authors),
+        paper.venue,
+        paper.year,
+        paper.note,
+        paper.abstract,
+        paper.key,
+        paper_json_text(paper),
+    )
+
+
+WORDS_OF_DOCS = (
+    "SELECT rowid, title || ' ' || section || ' ' || tags || ' ' || authors || ' ' || venue || ' ' || note || ' ' "
+    "|| abstract FROM docs"
+)
+
+
+def _build(
+    conn: sqlite3.Connection, survey: Survey, meta: dict[str, str] | None = None, text: str | None = None
+) -> None:
+    """Create the index of a survey; with the database's text, also record each paper's block hash (and the
+    hash of the text before the papers) so that a later edit can be applied incrementally."""
+    from evlm_cli.search import incremental
+
     conn.executescript(_SCHEMA)
     conn.executemany(
         "INSERT INTO sections(position, id, parent, title) VALUES (?, ?, ?, ?)",
         ((i, s.id, s.parent, s.title) for i, s in enumerate(survey.sections)),
     )
+    blocks = incremental.split(text) if text is not None else None
+    chunks = {block.key: block.digest for block in blocks.blocks} if blocks else {}
+    if blocks and len(chunks) == len(blocks.blocks) == len(survey.papers):
+        meta = {**(meta or {}), "prefix": blocks.prefix_digest}
+    else:
+        chunks = {}
     paths = {s.id: survey.section_path(s.id) for s in survey.sections}
     conn.executemany(
-        f"INSERT INTO docs(rowid, section_id, {', '.join(COLUMNS)}, json) VALUES ({', '.join('?' * 12)})",  # noqa: S608 - fixed names
+        INSERT_DOC,
         (
-            (
-                rowid,
-                paper.section,
-                paper.title,
-                paths.get(paper.section, paper.section),
-                "; ".join(paper.tags),
-                "; ".join(paper.authors),
-                paper.venue,
-                paper.year,
-                paper.note,
-                paper.abstract,
-                paper.key,
-                paper_json_text(paper),
-            )
+            doc_row(rowid, rowid, chunks.get(paper.key), paper, paths)
             for rowid, paper in enumerate(survey.in_reading_order(), start=1)
         ),
     )
     conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
-    conn.execute(
-        "INSERT INTO words(rowid, text) SELECT rowid, title || ' ' || section || ' ' || tags || ' ' || authors || ' ' "
-        "|| venue || ' ' || note || ' ' || abstract FROM docs"
-    )
+    conn.execute(f"INSERT INTO words(rowid, text) {WORDS_OF_DOCS}")
     conn.execute("INSERT INTO vocab SELECT term, doc FROM words_vocab")
     conn.execute("DROP TABLE words_vocab")
     conn.execute("DROP TABLE words")
@@ -283,7 +317,7 @@ def _read_meta(target: Path) -> dict[str, str] | None:
     return meta if meta.get("format") == FORMAT else None
 
 
-def _write(target: Path, survey: Survey, meta: dict[str, str]) -> None:
+def _write(target: Path, survey: Survey, meta: dict[str, str], text: str | None = None) -> None:
     """Build the index into a temporary file beside `target`, then move it into place atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
@@ -292,7 +326,7 @@ def _write(target: Path, survey: Survey, meta: dict[str, str]) -> None:
         try:
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
-            _build(conn, survey, meta)
+            _build(conn, survey, meta, text)
         finally:
             conn.close()
         tmp.replace(target)
@@ -337,12 +371,41 @@ def open_index(db_path: Path) -> Index:
             with contextlib.suppress(sqlite3.Error):  # a read-only cache folder still serves reads
                 conn.executemany("REPLACE INTO meta VALUES (?, ?)", _stamp(db_path, st, digest).items())
             return Index(conn, cached=True)
-    survey = db.load(db_path)
+    if meta is not None and meta.get("prefix"):
+        updated = _try_incremental(target, db_path, _stamp(db_path, st, digest))
+        if updated is not None:
+            return updated
     try:
-        _write(target, survey, _stamp(db_path, st, digest))
+        text = db_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    survey = db.load(db_path) if text is None else db.loads(text, source=str(db_path))
+    try:
+        _write(target, survey, _stamp(db_path, st, digest), text)
         return Index(_connect(target), cached=True)
     except (OSError, sqlite3.Error):
         return Index.in_memory(survey)
+
+
+def _try_incremental(target: Path, db_path: Path, stamp: dict[str, str]) -> Index | None:
+    """Apply an edit of a few papers to the cache in place; None when a full rebuild is needed instead."""
+    from evlm_cli.errors import EvlmError
+    from evlm_cli.search import incremental
+
+    try:
+        conn = _connect(target)
+    except sqlite3.Error:
+        return None
+    try:
+        text = db_path.read_text(encoding="utf-8")
+        if incremental.apply(conn, text, stamp):
+            return Index(conn, cached=True)
+    except (OSError, UnicodeDecodeError, sqlite3.Error, EvlmError):
+        with contextlib.suppress(sqlite3.Error):
+            if conn.in_transaction:
+                conn.rollback()
+    conn.close()
+    return None
 
 
 def using_index(db_path: Path, action: Callable[[Index], T]) -> T:
@@ -360,7 +423,8 @@ def using_index(db_path: Path, action: Callable[[Index], T]) -> T:
 
 def refresh_after_write(db_path: Path, survey: Survey) -> None:
     """Rebuild the cache of a database evlm has just written, so the next command finds it warm."""
-    _write(cache_file(db_path), survey, _stamp(db_path, db_path.stat(), _hash_file(db_path)))
+    text = db_path.read_text(encoding="utf-8")
+    _write(cache_file(db_path), survey, _stamp(db_path, db_path.stat(), _hash_file(db_path)), text)
 
 
 def _hash_file(path: Path) -> str:
