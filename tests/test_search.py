@@ -255,6 +255,25 @@ class TestMatchingSmall:
         assert keys(cli, small_db, "tag:sparsity") == ["lee2022structured"]
 
 
+class TestLibrary:
+    def test_search_with_selection_filters(self) -> None:
+        """engine.search takes the `selection.Filters` that list and export use, next to the query text."""
+        from evlm_cli.selection import Filters
+
+        hits = engine.search(small_survey(), "quantization", Filters(year=2024))
+        assert [hit.key for hit in hits] == ["kim2024title", "park2024abstract"]
+        hits = engine.search(small_survey(), "", Filters(section="quantization", keys=("muller2023quantized",)))
+        assert [(hit.key, hit.score, hit.matched_fields) for hit in hits] == [("muller2023quantized", 0.0, ())]
+
+    def test_unknown_key_filter(self) -> None:
+        """An unknown key in the filters is a NotFoundError with a did-you-mean."""
+        from evlm_cli.errors import NotFoundError
+        from evlm_cli.selection import Filters
+
+        with pytest.raises(NotFoundError, match="did you mean"):
+            engine.search(small_survey(), "", Filters(keys=("muller2023quantize",)))
+
+
 class TestOutput:
     def test_table_highlights(self, cli: Cli, small_db: Path) -> None:
         """The table shows rank, key, title, venue, year and section path; stderr counts the matches."""
@@ -311,8 +330,9 @@ class TestIndexCache:
         """An outside edit of the TOML (same size, same second) is seen by the next search."""
         assert keys(cli, small_db, "adapters") == ["park2024abstract"]
         text = small_db.read_text(encoding="utf-8")
-        small_db.write_text(text.replace("Adapters Everywhere", "Adapters Elsewhere"), encoding="utf-8")
-        assert keys(cli, small_db, "elsewhere") == ["park2024abstract"]
+        small_db.write_text(text.replace("Adapters Everywhere", "Adapters Elsewheres"), encoding="utf-8")
+        assert len(small_db.read_text(encoding="utf-8")) == len(text)
+        assert keys(cli, small_db, "elsewheres") == ["park2024abstract"]
         assert keys(cli, small_db, "everywhere", code=1) == []
 
     def test_settled_file_is_trusted_by_stat(self, cli: Cli, small_db: Path) -> None:
