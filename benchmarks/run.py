@@ -49,7 +49,7 @@ def _measure(
     return statistics.median(times), max(peaks)
 
 
-def bench(size: int, runs: int, root: Path) -> list[tuple[str, str]]:
+def bench(size: int, runs: int, root: Path, only: str | None = None) -> list[tuple[str, str]]:
     folder = root / f"db{size}"
     data = folder / "data"
     data.mkdir(parents=True)
@@ -99,6 +99,8 @@ def bench(size: int, runs: int, root: Path) -> list[tuple[str, str]]:
     ]
     rows = []
     for label, argv, prepare in commands:
+        if only and only not in label:
+            continue
         name = argv[0]
         if not name.startswith("-") and not _available(name):
             print(f"  {label}: skipped (no `evlm {name}` in this checkout)", flush=True)
@@ -114,10 +116,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", help="run only the commands whose label contains this text, e.g. 'warm'")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="evlm-bench-") as tmp:
         for size in args.sizes:
-            bench(size, args.runs, Path(tmp))
+            bench(size, args.runs, Path(tmp), args.only)
 
 
 if __name__ == "__main__":

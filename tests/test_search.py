@@ -540,6 +540,35 @@ class TestFastLane:
         assert "no paper matches" in missing.stderr
         assert "Traceback" not in missing.stderr
 
+    def test_database_path_agrees_with_locate(
+        self, repo: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The fast lane finds the same database as db.locate: --db, then EVLM_DB, then data/, then bundled."""
+        from evlm_cli.launcher import database_path
+
+        (repo / "sub").mkdir()
+        monkeypatch.chdir(repo / "sub")
+        assert database_path(None) == db.locate(None).path == repo / "data" / "papers.toml"
+        assert database_path(Path("x.toml")) == db.locate(Path("x.toml")).path
+        monkeypatch.setenv("EVLM_DB", "/elsewhere/papers.toml")
+        assert database_path(None) == db.locate(None).path
+        monkeypatch.delenv("EVLM_DB")
+        monkeypatch.chdir(tmp_path_factory.mktemp("empty"))
+        assert database_path(None) == db.locate(None).path == db.bundled_path()
+
+    def test_warm_search_imports(self, small_db: Path) -> None:
+        """A warm search in the fast lane imports neither Typer nor the TOML reader."""
+        code = (
+            "import sys; from evlm_cli.launcher import main; sys.argv = ['evlm', '--db', sys.argv[1], 'search', 'x']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('typer', 'pydantic', 'tomllib', 'evlm_cli.db') if m in sys.modules))"
+        )
+        subprocess.run([sys.executable, "-m", "evlm_cli", "--db", str(small_db), "search", "x"], check=False)
+        process = subprocess.run(
+            [sys.executable, "-c", code, str(small_db)], capture_output=True, text=True, check=False
+        )
+        assert process.stdout.strip().endswith("[]"), process.stdout + process.stderr
+
     def test_version(self) -> None:
         """`evlm --version` answers without importing Typer."""
         code = "import sys, runpy; sys.argv=['evlm','--version']; from evlm_cli.launcher import main; main(); "

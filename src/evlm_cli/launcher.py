@@ -115,7 +115,6 @@ def _run_fast(args: SearchArgs) -> int:
 
 def run_search(args: SearchArgs) -> int:
     """Run a search and print its results; the exit code (1 when nothing matches)."""
-    from evlm_cli import db
     from evlm_cli.search.engine import run
     from evlm_cli.search.index import using_index
     from evlm_cli.search.query import parse, parse_years
@@ -128,7 +127,7 @@ def run_search(args: SearchArgs) -> int:
         authors=tuple(args.author),
     )
     limit = None if args.show_all else args.limit
-    result = using_index(db.locate(args.db).path, lambda index: run(index, query, limit=limit))
+    result = using_index(database_path(args.db), lambda index: run(index, query, limit=limit))
     if not result.total:
         if result.suggestions:
             hint = f" (did you mean {', '.join(repr(s) for s in result.suggestions)}?)"
@@ -151,6 +150,26 @@ def run_search(args: SearchArgs) -> int:
     more = f"; showing the first {shown} (--all shows every one)" if shown < result.total else ""
     _stderr().print(f"{result.total} of {result.papers} papers match{more}", soft_wrap=True, markup=False)
     return 0
+
+
+def database_path(explicit: Path | None) -> Path:
+    """`db.locate(explicit).path`, without importing `db` (and with it the model, tomllib and the writers), which
+    would add a fifth to a warm search's time. tests/test_search.py checks that both agree."""
+    import os
+
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("EVLM_DB")
+    if env:
+        return Path(env)
+    start = Path.cwd().resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "data" / "papers.toml"
+        if candidate.is_file():
+            return candidate
+    from evlm_cli import db
+
+    return db.bundled_path()
 
 
 def hit_json(rank: int, hit: Hit) -> dict[str, Any]:

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from evlm_cli.model import Survey
 from evlm_cli.search.analyze import MIN_PREFIX, MIN_SPLIT, distance, fts_phrase, splits, typo_budget, words
 from evlm_cli.search.index import COLUMNS, WEIGHTS, Index, open_index
 from evlm_cli.search.query import Query, Term, YearRange, parse
-from evlm_cli.selection import Filters
+
+if TYPE_CHECKING:  # not at run time: a warm search never needs the model (see evlm_cli.launcher)
+    from evlm_cli.model import Survey
+    from evlm_cli.selection import Filters
 
 FIELD_NAMES = {"citekey": "key"}
 """Index column names shown to users where they differ (`matched_fields` says `key`)."""

@@ -18,11 +18,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from evlm_cli.errors import NotFoundError
-from evlm_cli.model import Paper, Survey
 from evlm_cli.search.analyze import SURFACE_TOKENIZER, TOKENIZER
+
+if TYPE_CHECKING:  # not at run time: a warm search never needs the model (see evlm_cli.launcher)
+    from evlm_cli.model import Paper, Survey
 
 T = TypeVar("T")
 
@@ -346,13 +348,11 @@ def _connect(target: Path) -> sqlite3.Connection:
 def open_index(db_path: Path) -> Index:
     """The index of the database at `db_path`: the cache when it is fresh, else rebuilt (from the TOML) into the
     cache, else, when the cache cannot be used at all, built in memory. Database errors propagate as from db.load."""
-    from evlm_cli import db
-
     try:
         st = db_path.stat()
         target = cache_file(db_path)
     except OSError:
-        return Index.in_memory(db.load(db_path))  # raises the usual "no such database" error
+        return Index.in_memory(_load(db_path))  # raises the usual "no such database" error
     meta = _read_meta(target)
     stat_matches = meta is not None and (meta.get("mtime_ns"), meta.get("size")) == (
         str(st.st_mtime_ns),
@@ -364,7 +364,7 @@ def open_index(db_path: Path) -> Index:
     try:
         digest = _hash_file(db_path)
     except OSError:
-        return Index.in_memory(db.load(db_path))
+        return Index.in_memory(_load(db_path))
     if meta is not None and meta.get("sha256") == digest:
         with contextlib.suppress(sqlite3.Error):
             conn = _connect(target)
@@ -379,12 +379,19 @@ def open_index(db_path: Path) -> Index:
         text = db_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         text = None
-    survey = db.load(db_path) if text is None else db.loads(text, source=str(db_path))
+    survey = _load(db_path, text)
     try:
         _write(target, survey, _stamp(db_path, st, digest), text)
         return Index(_connect(target), cached=True)
     except (OSError, sqlite3.Error):
         return Index.in_memory(survey)
+
+
+def _load(db_path: Path, text: str | None = None) -> Survey:
+    """The database, parsed and validated (imported here: a warm command never needs the TOML reader)."""
+    from evlm_cli import db
+
+    return db.load(db_path) if text is None else db.loads(text, source=str(db_path))
 
 
 def _try_incremental(target: Path, db_path: Path, stamp: dict[str, str]) -> Index | None:
@@ -411,14 +418,12 @@ def _try_incremental(target: Path, db_path: Path, stamp: dict[str, str]) -> Inde
 def using_index(db_path: Path, action: Callable[[Index], T]) -> T:
     """Run `action` on the database's index; if the cache fails midway (a damaged file), forget it and run
     `action` again on an index built in memory, so a broken cache never changes an answer."""
-    from evlm_cli import db
-
     try:
         return action(open_index(db_path))
     except sqlite3.DatabaseError:
         with contextlib.suppress(OSError):
             cache_file(db_path).unlink()
-        return action(Index.in_memory(db.load(db_path)))
+        return action(Index.in_memory(_load(db_path)))
 
 
 def refresh_after_write(db_path: Path, survey: Survey) -> None:
