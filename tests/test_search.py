@@ -265,6 +265,22 @@ class TestLibrary:
         hits = engine.search(small_survey(), "", Filters(section="quantization", keys=("muller2023quantized",)))
         assert [(hit.key, hit.score, hit.matched_fields) for hit in hits] == [("muller2023quantized", 0.0, ())]
 
+    @pytest.mark.parametrize("limit", [1, 5, 30, 59, 60, 100])
+    def test_limit_keeps_the_order(self, limit: int) -> None:
+        """The first N hits with a limit are the first N of the full ranking, ties in reading order."""
+        sections = (Section("a", "Alpha"), Section("b", "Beta"))
+        papers = tuple(
+            Paper(f"k{i}", "Quantization Study" if i % 3 else "Quantization Study of Models", "ab"[i % 2], abstract="x")
+            for i in range(60)
+        )
+        survey = Survey(info=SurveyInfo(title="Ties"), sections=sections, papers=papers)
+        index_ = index.Index.in_memory(survey)
+        full = engine.run(index_, parse("quantization"))
+        limited = engine.run(index_, parse("quantization"), limit=limit)
+        assert limited.hits == full.hits[:limit]
+        assert limited.total == full.total == 60
+        assert [h.key for h in full.hits[:3]] == ["k2", "k4", "k8"]  # short titles first, ties in reading order
+
     def test_unknown_key_filter(self) -> None:
         """An unknown key in the filters is a NotFoundError with a did-you-mean."""
         from evlm_cli.errors import NotFoundError

@@ -26,6 +26,8 @@ FIELD_NAMES = {"citekey": "key"}
 _OPEN, _CLOSE = "\x02", "\x03"
 _CHUNK = 500
 _MAX_FUZZY = 5
+_TIE_WINDOW = 50
+"""Rows fetched beyond `limit`, to be sure no tie with the last place shown is cut off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +114,9 @@ def run(index: Index, query: Query, *, limit: int | None = None) -> Result:
     if query.venue and words(query.venue):
         expressions.append("{venue} : " + fts_phrase(words(query.venue)))
     match = " AND ".join(expressions)
+    total = None
     if match and ranked and not where:
-        rows = _ranked(index, match, limit)
+        rows, total = _ranked(index, match, limit)
     elif match:
         order = "bm25(fts, " + ", ".join(str(WEIGHTS[c]) for c in COLUMNS) + ")" if ranked else "0"
         sql = (
@@ -128,31 +131,39 @@ def run(index: Index, query: Query, *, limit: int | None = None) -> Result:
     shown = rows if limit is None else rows[:limit]
     scores = {row[0]: round(-float(row[1]), 6) + 0.0 for row in shown}
     hits = list(_details(index, [row[0] for row in shown], scores, match))
-    return Result(hits, len(rowids), papers, rowids=rowids)
+    return Result(hits, len(rowids) if total is None else total, papers, rowids=rowids)
 
 
-def _ranked(index: Index, match: str, limit: int | None) -> list[tuple[int, float]]:
-    """Every match as (rowid, bm25), best first, ties in reading order.
+def _ranked(index: Index, match: str, limit: int | None) -> tuple[list[tuple[int, float]], int]:
+    """The matches as (rowid, bm25), best first, ties in reading order, and how many there are in all.
 
-    Joining the index with `docs` only to break ties costs more than the ranking itself at 100,000 papers, so
-    positions are looked up only for the rows that can reach the first `limit` places.
+    With a `limit`, only the rows that can reach the first `limit` places are returned. Joining the index with
+    `docs` just to break ties costs more than the ranking itself at 100,000 papers, so SQLite picks the best few
+    by score alone and reading positions are looked up for those only.
     """
     weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
-    rows: list[tuple[int, float]] = index.conn.execute(
-        f"SELECT rowid, bm25(fts, {weights}) FROM fts WHERE fts MATCH ?",  # noqa: S608
-        (match,),
-    ).fetchall()
-    rows.sort(key=lambda row: row[1])
+    sql = f"SELECT rowid, bm25(fts, {weights}) FROM fts WHERE fts MATCH ? ORDER BY 2"  # noqa: S608
+    rows: list[tuple[int, float]] = []
+    total = 0
+    if limit is not None:
+        window = limit + _TIE_WINDOW
+        rows = index.conn.execute(sql + " LIMIT ?", (match, window)).fetchall()
+        if len(rows) < window:
+            total = len(rows)
+        elif rows[-1][1] != rows[limit - 1][1]:  # no tie with the last place shown reaches beyond the window
+            total = int(index.conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,)).fetchone()[0])
+        else:
+            rows = []
+    if not rows:
+        rows = index.conn.execute(sql, (match,)).fetchall()
+        total = len(rows)
     if limit is not None and limit < len(rows):
         cutoff = rows[limit - 1][1]
-        contenders = [row for row in rows if row[1] <= cutoff]
-        rest = rows[len(contenders) :]
-    else:
-        contenders, rest = rows, []
-    ids = [row[0] for row in contenders]
+        rows = [row for row in rows if row[1] <= cutoff]
+    ids = [row[0] for row in rows]
     position = {row[0]: row[1] for row in _chunked(index, "SELECT rowid, position FROM docs WHERE rowid IN ({})", ids)}
-    contenders.sort(key=lambda row: (row[1], position[row[0]]))
-    return contenders + rest
+    rows.sort(key=lambda row: (row[1], position[row[0]]))
+    return rows, total
 
 
 # -- compiling a query -------------------------------------------------------------------------------
