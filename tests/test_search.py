@@ -265,20 +265,20 @@ class TestLibrary:
         hits = engine.search(small_survey(), "", Filters(section="quantization", keys=("muller2023quantized",)))
         assert [(hit.key, hit.score, hit.matched_fields) for hit in hits] == [("muller2023quantized", 0.0, ())]
 
-    @pytest.mark.parametrize("limit", [1, 5, 30, 59, 60, 100])
+    @pytest.mark.parametrize("limit", [1, 5, 30, 99, 100, 101, 200])
     def test_limit_keeps_the_order(self, limit: int) -> None:
-        """The first N hits with a limit are the first N of the full ranking, ties in reading order."""
+        """The first N hits with a limit are the first N of the full ranking, ties in reading order (100 tie)."""
         sections = (Section("a", "Alpha"), Section("b", "Beta"))
         papers = tuple(
             Paper(f"k{i}", "Quantization Study" if i % 3 else "Quantization Study of Models", "ab"[i % 2], abstract="x")
-            for i in range(60)
+            for i in range(150)
         )
         survey = Survey(info=SurveyInfo(title="Ties"), sections=sections, papers=papers)
         index_ = index.Index.in_memory(survey)
         full = engine.run(index_, parse("quantization"))
         limited = engine.run(index_, parse("quantization"), limit=limit)
         assert limited.hits == full.hits[:limit]
-        assert limited.total == full.total == 60
+        assert limited.total == full.total == 150
         assert [h.key for h in full.hits[:3]] == ["k2", "k4", "k8"]  # short titles first, ties in reading order
 
     def test_unknown_key_filter(self) -> None:
