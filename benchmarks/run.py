@@ -27,6 +27,10 @@ def _available(command: str) -> bool:
     return probe.returncode == 0
 
 
+class CommandFailedError(Exception):
+    """A benchmarked command exited with an error (its last line of stderr is the argument)."""
+
+
 def _measure(
     argv: list[str], env: dict[str, str], prepare: Callable[[], None] | None, runs: int
 ) -> tuple[float, float]:
@@ -43,7 +47,7 @@ def _measure(
             process.returncode = os.waitstatus_to_exitcode(status)
             if process.returncode != 0:
                 err.seek(0)
-                raise SystemExit(f"{' '.join(argv)} failed:\n{err.read().decode()}")
+                raise CommandFailedError(err.read().decode(errors="replace").strip().splitlines()[-1:] or ["?"])
         times.append(elapsed)
         peaks.append(usage.ru_maxrss / 1024)  # KiB on Linux
     return statistics.median(times), max(peaks)
@@ -75,6 +79,14 @@ def bench(size: int, runs: int, root: Path, only: str | None = None) -> list[tup
         os.utime(toml, (past, past))
         subprocess.run([*EVLM, "search", "quantization"], env=env, capture_output=True, check=False)
 
+    original = toml.with_name("papers.orig.toml")
+    shutil.copy(toml, original)
+
+    def restore() -> None:
+        """The generated database again (an `add` run changed it), settled and with a fresh cache."""
+        shutil.copy(original, toml)
+        warm()
+
     commands: list[tuple[str, list[str], Callable[[], None] | None]] = [
         ("evlm --version", ["--version"], None),
         ("evlm search quantization (no cache)", ["search", "quantization"], lambda: shutil.rmtree(cache, True)),
@@ -94,7 +106,7 @@ def bench(size: int, runs: int, root: Path, only: str | None = None) -> list[tup
                 "--year",
                 "2024",
             ],
-            warm,
+            restore,
         ),
     ]
     rows = []
@@ -106,7 +118,12 @@ def bench(size: int, runs: int, root: Path, only: str | None = None) -> list[tup
             print(f"  {label}: skipped (no `evlm {name}` in this checkout)", flush=True)
             rows.append((label, "skipped"))
             continue
-        seconds, mib = _measure([*EVLM, *argv], env, prepare, runs)
+        try:
+            seconds, mib = _measure([*EVLM, *argv], env, prepare, runs)
+        except CommandFailedError as error:
+            print(f"  {label}: FAILED: {error.args[0][0]}", flush=True)
+            rows.append((label, "failed"))
+            continue
         print(f"  {label}: {seconds:.3f} s, peak {mib:.0f} MiB", flush=True)
         rows.append((label, f"{seconds:.3f} s, {mib:.0f} MiB"))
     return rows
