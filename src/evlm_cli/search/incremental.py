@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from evlm_cli.search.analyze import SURFACE_TOKENIZER
 from evlm_cli.search.index import COLUMNS, INSERT_DOC, WORDS_OF_DOCS, doc_row
 
-HEADER = "\n[[papers]]\n"
-_KEY = re.compile(r'key = "([A-Za-z0-9_:.\-]+)"\n')
+HEADER = b"\n[[papers]]\n"
+_KEY = re.compile(rb'key = "([A-Za-z0-9_:.\-]+)"\n')
 MAX_CHANGED = 2000
 """More changed papers than this: a full rebuild is about as fast, and simpler."""
 
@@ -31,38 +31,42 @@ MAX_CHANGED = 2000
 class Block:
     key: str
     digest: str
-    body: str
-    """The text after the `[[papers]]` line, up to the next one."""
+    body: bytes
+    """The bytes after the `[[papers]]` line, up to the next one."""
 
 
 @dataclass(frozen=True, slots=True)
 class Blocks:
-    prefix: str
+    prefix: bytes
     prefix_digest: str
     blocks: list[Block]
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def split(text: str) -> Blocks | None:
-    """The text before the papers and each paper's block; None when the file is not in the per-block form."""
-    prefix, *bodies = text.split(HEADER)
+def split(data: bytes) -> Blocks | None:
+    """The bytes before the papers and each paper's block; None when the file is not in the per-block form.
+
+    Bytes, not text: at 100,000 papers a decoded copy of the file (and of its blocks) would take several hundred
+    megabytes, as non-ASCII names make Python store the text two bytes a character."""
+    prefix, *bodies = data.split(HEADER)
     blocks = []
     for body in bodies:
         match = _KEY.match(body)
-        if match is None or body.count("\n[") != body.count("\n[[papers.links]]\n"):
+        if match is None or body.count(b"\n[") != body.count(b"\n[[papers.links]]\n"):
             return None
-        blocks.append(Block(match.group(1), _digest(body), body))
+        blocks.append(Block(match.group(1).decode("ascii"), _digest(body), body))
     return Blocks(prefix, _digest(prefix), blocks)
 
 
-def apply(conn: sqlite3.Connection, text: str, stamp: dict[str, str]) -> bool:
-    """Bring the index on `conn` up to date with `text` by replacing only the changed papers; False if it cannot."""
+def apply(conn: sqlite3.Connection, data: bytes, stamp: dict[str, str]) -> bool:
+    """Bring the index on `conn` up to date with the database's bytes by replacing only the changed papers;
+    False if it cannot."""
     from evlm_cli import db
 
-    parts = split(text)
+    parts = split(data)
     meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
     if parts is None or parts.prefix_digest != meta.get("prefix"):
         return False
@@ -77,7 +81,7 @@ def apply(conn: sqlite3.Connection, text: str, stamp: dict[str, str]) -> bool:
     removed = [rowid for digest, rowid in known.items() if digest not in present]
     if len(changed) > MAX_CHANGED:
         return False
-    fresh = db.loads(parts.prefix + "".join(HEADER + block.body for block in changed))  # validates the new papers
+    fresh = db.loads((parts.prefix + b"".join(HEADER + block.body for block in changed)).decode("utf-8"))
     if [p.key for p in fresh.papers] != [block.key for block in changed]:
         return False
     removed_set = set(removed)

@@ -244,9 +244,9 @@ WORDS_OF_DOCS = (
 
 
 def _build(
-    conn: sqlite3.Connection, survey: Survey, meta: dict[str, str] | None = None, text: str | None = None
+    conn: sqlite3.Connection, survey: Survey, meta: dict[str, str] | None = None, data: bytes | None = None
 ) -> None:
-    """Create the index of a survey; with the database's text, also record each paper's block hash (and the
+    """Create the index of a survey; with the database's bytes, also record each paper's block hash (and the
     hash of the text before the papers) so that a later edit can be applied incrementally."""
     from evlm_cli.search import incremental
 
@@ -255,7 +255,7 @@ def _build(
         "INSERT INTO sections(position, id, parent, title) VALUES (?, ?, ?, ?)",
         ((i, s.id, s.parent, s.title) for i, s in enumerate(survey.sections)),
     )
-    blocks = incremental.split(text) if text is not None else None
+    blocks = incremental.split(data) if data is not None else None
     chunks = {block.key: block.digest for block in blocks.blocks} if blocks else {}
     if blocks and len(chunks) == len(blocks.blocks) == len(survey.papers):
         meta = {**(meta or {}), "prefix": blocks.prefix_digest}
@@ -319,7 +319,7 @@ def _read_meta(target: Path) -> dict[str, str] | None:
     return meta if meta.get("format") == FORMAT else None
 
 
-def _write(target: Path, survey: Survey, meta: dict[str, str], text: str | None = None) -> None:
+def _write(target: Path, survey: Survey, meta: dict[str, str], data: bytes | None = None) -> None:
     """Build the index into a temporary file beside `target`, then move it into place atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
@@ -328,7 +328,7 @@ def _write(target: Path, survey: Survey, meta: dict[str, str], text: str | None 
         try:
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
-            _build(conn, survey, meta, text)
+            _build(conn, survey, meta, data)
         finally:
             conn.close()
         tmp.replace(target)
@@ -376,12 +376,12 @@ def open_index(db_path: Path) -> Index:
         if updated is not None:
             return updated
     try:
-        text = db_path.read_text(encoding="utf-8")
+        data = db_path.read_bytes()
+        survey = _load(db_path, data.decode("utf-8"))
     except (OSError, UnicodeDecodeError):
-        text = None
-    survey = _load(db_path, text)
+        data, survey = None, _load(db_path)  # raises the usual error
     try:
-        _write(target, survey, _stamp(db_path, st, digest), text)
+        _write(target, survey, _stamp(db_path, st, digest), data)
         return Index(_connect(target), cached=True)
     except (OSError, sqlite3.Error):
         return Index.in_memory(survey)
@@ -404,8 +404,7 @@ def _try_incremental(target: Path, db_path: Path, stamp: dict[str, str]) -> Inde
     except sqlite3.Error:
         return None
     try:
-        text = db_path.read_text(encoding="utf-8")
-        if incremental.apply(conn, text, stamp):
+        if incremental.apply(conn, db_path.read_bytes(), stamp):
             return Index(conn, cached=True)
     except (OSError, UnicodeDecodeError, sqlite3.Error, EvlmError):
         with contextlib.suppress(sqlite3.Error):
@@ -428,8 +427,7 @@ def using_index(db_path: Path, action: Callable[[Index], T]) -> T:
 
 def refresh_after_write(db_path: Path, survey: Survey) -> None:
     """Rebuild the cache of a database evlm has just written, so the next command finds it warm."""
-    text = db_path.read_text(encoding="utf-8")
-    _write(cache_file(db_path), survey, _stamp(db_path, db_path.stat(), _hash_file(db_path)), text)
+    _write(cache_file(db_path), survey, _stamp(db_path, db_path.stat(), _hash_file(db_path)), db_path.read_bytes())
 
 
 def _hash_file(path: Path) -> str:
