@@ -361,8 +361,11 @@ class TestIndexCache:
         assert meta["mtime_ns"] == str(small_db.stat().st_mtime_ns)
 
     def test_write_refreshes(self, small_db: Path) -> None:
-        """evlm's own writes rebuild the cache, so the next search is warm and current."""
+        """evlm's own writes update the cache (in place), so the next search is warm and current."""
+        inode = index.cache_file(small_db).stat().st_ino
         db.update(small_db, lambda s: Survey(s.info, s.sections, (*s.papers, Paper("new2024x", "Zebra", "pruning"))))
+        assert index.cache_file(small_db).stat().st_ino == inode
+        assert engine.search_path(small_db, "zebra").hits == engine.search(db.load(small_db), "zebra")
         conn = sqlite3.connect(index.cache_file(small_db))
         meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
         assert meta["sha256"] == hashlib.sha256(small_db.read_bytes()).hexdigest()

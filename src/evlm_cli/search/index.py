@@ -426,8 +426,16 @@ def using_index(db_path: Path, action: Callable[[Index], T]) -> T:
 
 
 def refresh_after_write(db_path: Path, survey: Survey) -> None:
-    """Rebuild the cache of a database evlm has just written, so the next command finds it warm."""
-    _write(cache_file(db_path), survey, _stamp(db_path, db_path.stat(), _hash_file(db_path)), db_path.read_bytes())
+    """Update (or rebuild) the cache of a database evlm has just written, so the next command finds it warm."""
+    target = cache_file(db_path)
+    stamp = _stamp(db_path, db_path.stat(), _hash_file(db_path))
+    meta = _read_meta(target)
+    if meta is not None and meta.get("prefix"):  # usually one paper changed: update in place
+        updated = _try_incremental(target, db_path, stamp)
+        if updated is not None:
+            updated.conn.close()
+            return
+    _write(target, survey, stamp, db_path.read_bytes())
 
 
 def _hash_file(path: Path) -> str:
