@@ -81,6 +81,7 @@ def _register() -> None:
         import_cmd,
         list_cmd,
         rekey_cmd,
+        search_cmd,
     )
 
 
