@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from conftest import SHIPPED_DB, TEST_DATA, Cli
 from evlm_cli import db
-from evlm_cli.model import Link, Paper
+from evlm_cli.model import Link, Paper, Section, Survey, SurveyInfo
 from evlm_cli.render.csl import render_csl_json
 from evlm_cli.render.formats import FORMATS
 from evlm_cli.render.ris import render_ris
-from evlm_cli.selection import matches_query
+from evlm_cli.selection import matching_keys
 
 CSL_SCHEMA = TEST_DATA / "csl-data.schema.json"
 
@@ -109,11 +109,21 @@ class TestSelection:
         exported = json.loads(cli("export", "json", "--query", "balanced QUANTIZATION").stdout)
         assert [item["key"] for item in exported] == ["mbq2024modality"]
 
-    def test_matches_query_folds_accents(self) -> None:
-        """The query matches accent- and case-insensitively, across fields."""
-        paper = Paper("k", "Über Pruning", "s", authors=("Jörg Müller",), tags=("edge",))
-        assert matches_query(paper, "uber muller edge")
-        assert not matches_query(paper, "uber quantization")
+    def test_query_is_the_search_engine(self) -> None:
+        """--query matches as `evlm search` does: accents and case folded, across fields, with stemming."""
+        survey = Survey(
+            SurveyInfo(title="t"),
+            sections=(Section("s", "Things"),),
+            papers=(Paper("k", "Über Pruning", "s", authors=("Jörg Müller",), tags=("edge",)),),
+        )
+        assert matching_keys(survey, "uber muller edge") == {"k"}
+        assert matching_keys(survey, "pruned") == {"k"}
+        assert matching_keys(survey, "uber quantization") == set()
+
+    def test_export_query_uses_search_syntax(self, cli: Cli, repo: Path) -> None:
+        """`export --query` takes the search language: stems, prefixes and fields."""
+        exported = json.loads(cli("export", "json", "--query", "prun* year:2024 venue:iclr").stdout)
+        assert [item["key"] for item in exported] == ["lin2024mope", "isomorphic2024pruning", "ecoflap2024efficient"]
 
 
 class TestOutputFile:

@@ -15,7 +15,10 @@ KeyOption = Annotated[
     list[str] | None, typer.Option("--key", "-k", help="Only this paper (repeat for more).", show_default=False)
 ]
 QueryOption = Annotated[
-    str | None, typer.Option("--query", "-q", help="Only papers matching this text (title, authors, venue, ...).")
+    str | None,
+    typer.Option(
+        "--query", "-q", help="Only papers that `evlm search` finds for this query (e.g. 'quant* year:2024')."
+    ),
 ]
 OutputOption = Annotated[
     Path | None,
