@@ -92,11 +92,18 @@ def decode(value: str) -> str:
     """
     if not _NEEDS_DECODING.search(value):
         return normalize_space(value)
+    value = _HREF.sub(lambda m: f"{m.group(2)} <{m.group(1)}>", value)  # pylatexenc 2.11 crashes on \href
     fast = _decode_simple(value)
     if fast is not None:
         return normalize_space(fast)
-    text: str = _decoder().latex_to_text(value)
+    try:
+        text: str = _decoder().latex_to_text(value)
+    except Exception:  # noqa: BLE001 - a decoder bug must not stop an import; keep the text, minus the braces
+        text = value.replace("{", "").replace("}", "")
     return normalize_space(text)
+
+
+_HREF = re.compile(r"\\href\s*\{([^{}]*)\}\s*(\{(?:[^{}]|\{[^{}]*\})*\})")
 
 
 _ACCENTS = {

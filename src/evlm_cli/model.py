@@ -256,7 +256,7 @@ def check_paper(paper: Paper, sections: set[str], seen_keys: set[str]) -> None:
     problem = validate_key(paper.key)
     if problem:
         raise DatabaseError(f"field 'key' {problem}", where=where)
-    if paper.key in seen_keys:
+    if paper.key.casefold() in {key.casefold() for key in seen_keys}:  # BibTeX ignores case in keys
         raise DatabaseError("duplicate key", where=where, hint="keys must be unique; rename one with `evlm rekey`")
     if not paper.title.strip():
         raise DatabaseError("field 'title' is empty", where=where)
