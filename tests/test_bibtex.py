@@ -112,6 +112,16 @@ class TestLatex:
         """decode(encode(text)) gives the text back, white space collapsed."""
         assert latex.decode(latex.encode(text)) == normalize_space(text)
 
+    @settings(max_examples=300, deadline=None)
+    @given(hostile_text | st.text(st.characters(min_codepoint=32, max_codepoint=126)))
+    def test_fast_path_agrees_with_the_character_loop(self, text: str) -> None:
+        """Plain ASCII text skips the per-character loop; the result is what the loop gives."""
+        slow = "".join(
+            ("{}" if a + b in latex._LIGATURES else "") + latex.encode_char(b)
+            for a, b in zip(" " + normalize_space(text), normalize_space(text), strict=False)
+        )
+        assert latex.encode(text) == slow
+
     @settings(max_examples=200, deadline=None)
     @given(hostile_text)
     def test_encoded_text_is_brace_balanced(self, text: str) -> None:

@@ -57,11 +57,20 @@ _LIGATURES = frozenset({"--", "''", "``", "!`", "?`"})
 _NEEDS_DECODING = re.compile(r"[\\{}$~%]|--|''|``|!`|\?`")
 
 
+_PLAIN = re.compile(r"[ !\'(-;=?-Z`a-z]*")
+"""Printable ASCII without the specials of `_ESCAPES`: such text (most titles) needs no encoding..."""
+_PLAIN_LIGATURE = re.compile(r"--|''|``|!`|\?`")
+"""... unless it holds a ligature pair."""
+
+
 def encode(text: str) -> str:
     """`text` as the body of a BibTeX field: white space collapsed, control characters dropped."""
+    text = normalize_space(text)
+    if _PLAIN.fullmatch(text) and not _PLAIN_LIGATURE.search(text):
+        return text  # the fast path: the loop below would return it unchanged
     out: list[str] = []
     previous = ""
-    for char in normalize_space(text):
+    for char in text:
         if previous + char in _LIGATURES:
             out.append("{}")
         out.append(encode_char(char))
