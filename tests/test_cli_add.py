@@ -254,7 +254,7 @@ class TestDuplicates:
         """A near-identical title of a paper in the survey is refused, naming the existing key."""
         title = "MBQ: Modality-Balanced Quantization for Large Vision Language Models"
         result = cli("add", "--title", title, "--section", "token-reduction", code=1)
-        assert "as 'mbq2024modality' (same title)" in result.stderr
+        assert "as 'mbq2024modality' (near-identical title)" in result.stderr
 
     def test_same_doi_refused(self, cli: Cli, api: FakeApi, repo: Path) -> None:
         """A DOI already in the survey is refused."""

@@ -47,7 +47,8 @@ def duplicate_paper(context: Context) -> Iterator[Finding]:
 
     An id counts whether it is in the `arxiv`/`doi` field or only in a link (DOIs in any case). Titles are compared
     after `normalize_title` (case, accents and punctuation ignored) with a difflib ratio of 0.95 or more, as
-    `evlm add` compares them. Keep one entry (in the section that fits best) and delete the others."""
+    `evlm add` compares them; titles whose numbers differ (`Llama 2`, `Llama 3`) and papers whose arXiv ids or DOIs
+    differ are never duplicates by title. Keep one entry (in the section that fits best) and delete the others."""
     papers = context.survey.papers
     reported: set[tuple[str, str]] = set()
     for label, value in _ID_FIELDS:
@@ -66,12 +67,14 @@ def duplicate_paper(context: Context) -> Iterator[Finding]:
                 )
     for paper, other in dedupe.similar_titles(papers):
         if (paper.key, other.key) not in reported:
+            exact = dedupe.exactly_same_title(paper.title, other.title)
+            how = "the same title as" if exact else "a near-identical title to"
             for this, that in ((paper, other), (other, paper)):
                 yield context.finding(
                     this,
                     "duplicate-paper",
                     "title",
-                    f"listed more than once: near-identical title to {that.key}",
+                    f"listed more than once: {how} {that.key}",
                     "keep one entry and delete the other",
                 )
 
