@@ -158,13 +158,19 @@ class TestAdd:
         "args",
         [
             ("add",),
+            ("add", "-s", "pruning"),
+            ("add", "1111.2011", "--title", "Tiny"),
             ("add", "1111.2011", "--title", "Tiny", "-s", "pruning"),
             ("add", "1111.2011", "--author", "Ann Lee", "-s", "pruning"),
         ],
     )
     def test_ids_or_title(self, cli: Cli, repo: Path, args: tuple[str, ...]) -> None:
-        """Ids and adding by hand do not mix, and one of them is needed."""
-        assert "error:" in cli(*args, code=1).stderr
+        """Ids and adding by hand do not mix, and one of them is needed: a usage error (exit 2), nothing written."""
+        before = snapshot(repo)
+        result = cli(*args, code=2)
+        assert "Usage: evlm add" in result.stderr
+        assert "Invalid value for" in result.stderr
+        assert snapshot(repo) == before
 
 
 class TestFailures:

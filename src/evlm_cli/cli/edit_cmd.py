@@ -55,6 +55,8 @@ def move(
 
     Example: evlm move mbq2024modality --section quantization-aware-training --before p4q2024learning
     """
+    if before is not None and after is not None:
+        raise typer.BadParameter("give one of them, not both", ctx, param_hint="'--before' / '--after'")
     path = _options.writable_path(ctx)
 
     def change(survey: Survey) -> Survey:
