@@ -26,22 +26,15 @@ def arxiv_of(paper: Paper) -> str | None:
     """The paper's arXiv id without version: its `arxiv` field, else the first arXiv link."""
     if paper.arxiv:
         return paper.arxiv
-    for link in paper.links:
-        found = ids.arxiv_from_url(link.url)
-        if found is not None:
-            return found.id
-    return None
+    found = ids.ids_from_links(link.url for link in paper.links).arxiv
+    return found.id if found is not None else None
 
 
 def doi_of(paper: Paper) -> str | None:
     """The paper's DOI in lower case: its `doi` field, else the first DOI link."""
     if paper.doi:
         return paper.doi.lower()
-    for link in paper.links:
-        found = ids.doi_from_url(link.url)
-        if found is not None:
-            return found
-    return None
+    return ids.ids_from_links(link.url for link in paper.links).doi
 
 
 def title_similarity(a: str, b: str) -> float:
