@@ -32,7 +32,7 @@ def check(
     ctx: typer.Context,
     *,
     links: Annotated[
-        bool, typer.Option("--links", help="Also check every URL over HTTP (cached for --max-age).")
+        bool, typer.Option("--links", help="Also check every URL over HTTP (results cached, see --max-age).")
     ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too, not only on errors.")] = False,
     ignore: Annotated[
@@ -46,14 +46,22 @@ def check(
         Format, typer.Option("--format", help="text (grouped by paper), json, or github (Actions annotations).")
     ] = Format.text,
     json_output: JsonOption = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per HTTP request (--links).", min=0.001)] = 10.0,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", envvar="EVLM_HTTP_TIMEOUT", help="Seconds per HTTP request (--links).", min=0.001),
+    ] = 10.0,
     retries: Annotated[
         int, typer.Option("--retries", help="Retries of timeouts and 5xx answers (--links).", min=0)
     ] = 2,
     per_host: Annotated[int, typer.Option("--per-host", help="Concurrent requests per host (--links).", min=1)] = 4,
     max_age: Annotated[
         float,
-        typer.Option("--max-age", help="Hours a cached link result stays valid; 0 rechecks all (--links).", min=0),
+        typer.Option(
+            "--max-age",
+            help="Hours a cached working link, or 404/410 answer, stays valid; other failures (5xx, timeouts, "
+            "connection errors) are rechecked on every run; 0 rechecks all (--links).",
+            min=0,
+        ),
     ] = 24.0,
 ) -> None:
     """Find problems in the database: schema errors, likely mistakes (warnings) and notes; exit 1 on errors.
@@ -78,6 +86,8 @@ def check(
         _console.print_plain("".join(_annotation(f, path) + "\n" for f in report.findings))
     else:
         _print_report(report, path)
+    for problem in report.warnings:
+        _console.warning(problem)
     _summary(report, links)
     errors = sum(f.severity == "error" for f in report.findings)
     warnings = sum(f.severity == "warning" for f in report.findings)

@@ -29,6 +29,8 @@ class Report:
     links: dict[str, links.LinkResult] = field(default_factory=dict)
     from_cache: int = 0
     """How many link results came from the cache instead of the network."""
+    warnings: list[str] = field(default_factory=list)
+    """Problems that did not stop the check (a link cache that cannot be read or written), for the CLI to show."""
 
 
 def validate_rules(names: Iterable[str]) -> None:
@@ -116,5 +118,6 @@ def _check_links(
     cache.update(fetched.values())
     if fetched:
         cache.save()
+    report.warnings.extend(cache.problems)
     report.links = {url: fetched.get(url) or cached[url] for url in wanted}
     report.from_cache = len(cached)
