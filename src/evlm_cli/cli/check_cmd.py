@@ -81,7 +81,7 @@ def check(
     report = _run_with_progress(path, tuple(ignore or ()), links, options, max_age * 3600, where.writable)
     chosen = Format.json if json_output else output_format
     if chosen is Format.json:
-        _console.print_json([f.to_json() for f in report.findings])
+        _console.print_json([{**f.to_json(), "file": _repository_path(f, path)} for f in report.findings])
     elif chosen is Format.github:
         _console.print_plain("".join(_annotation(f, path) + "\n" for f in report.findings))
     else:
@@ -143,6 +143,18 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+def _repository_path(finding: Finding, db_path: Path) -> str:
+    """The file at fault (the database unless the finding names another), relative to the repository root, in the
+    form GitHub annotations need whatever the current folder; absolute when the file lies outside the repository."""
+    from evlm_cli.db import repository_root
+
+    file = Path(finding.file) if finding.file else db_path
+    try:
+        return file.resolve().relative_to(repository_root(db_path)).as_posix()
+    except ValueError:
+        return str(file.resolve())
+
+
 def _print_report(report: Report, path: Path) -> None:
     from rich.text import Text
 
@@ -185,7 +197,7 @@ def _escape_property(text: str) -> str:
 def _annotation(finding: Finding, path: Path) -> str:
     """One GitHub Actions workflow command: `::warning file=data/papers.toml,line=12,title=rule::message`."""
     level = {"error": "error", "warning": "warning", "info": "notice"}[finding.severity]
-    properties = [f"file={_escape_property(_relative(Path(finding.file)) if finding.file else _relative(path))}"]
+    properties = [f"file={_escape_property(_repository_path(finding, path))}"]
     if finding.line is not None:
         properties.append(f"line={finding.line}")
     properties.append(f"title={_escape_property(finding.rule)}")
