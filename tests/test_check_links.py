@@ -45,6 +45,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500)
         if path == "/no-head" and self.command == "HEAD":
             return self._send(405)
+        if path.startswith("/head-") and self.command == "HEAD":  # /head-404, /head-400: servers that mishandle HEAD
+            return self._send(int(path.removeprefix("/head-")))
+        if path == "/gone":
+            return self._send(410)
         if path.startswith("/abs/"):
             return self._send(200, ABS_PAGE if body else b"", "text/html; charset=utf-8")
         return self._send(200, b"<html><title>ok</title></html>" if body else b"", "text/html")
@@ -169,18 +173,20 @@ class TestLinkCheck:
         assert ("GET", "/abs/2308.13137") in sent
 
     def test_results_are_cached(self, cli: Cli, db: Path, server: Server) -> None:
-        """A rerun within --max-age sends no request; --max-age 0 checks again."""
+        """A rerun within --max-age reuses working links and the 404, rechecks the 500 and the timeout; --max-age 0
+        checks everything again."""
         run(cli, db)
         cache = links.cache_path()
         entries = json.loads(cache.read_text(encoding="utf-8"))["links"]
         assert entries[base(server) + "/missing"]["error"] == "HTTP 404"
-        count = len(server.requests)
-        result = cli("--db", str(db), "check", "--links", "--ignore", "stale-output")
-        assert len(server.requests) == count
-        assert "9 from cache" in result.stderr
+        server.requests.clear()
+        result = cli("--db", str(db), "check", "--links", "--timeout", "0.1", "--ignore", "stale-output")
+        assert {path for _, path in server.requests} == {"/fail", "/slow"}
+        assert "7 from cache" in result.stderr
         assert keys(run(cli, db), "broken-link") == {"missing2024", "fail2024", "slow2024"}
+        server.requests.clear()
         run(cli, db, "--max-age", "0")
-        assert len(server.requests) > count
+        assert ("HEAD", "/good") in server.requests
 
     def test_title_mismatch_after_links_run(self, cli: Cli, db: Path, server: Server) -> None:
         """The abs page's citation_title shows iso2024's arXiv id belongs to OmniQuant, also in later offline runs."""
@@ -206,6 +212,98 @@ class TestLinkCheck:
     def test_strict_fails_on_broken_links(self, cli: Cli, db: Path, server: Server) -> None:
         """Broken links are warnings: exit 0, or 1 with --strict."""
         run(cli, db, "--strict", code=1)
+
+
+class TestMishandledHead:
+    def test_head_404_and_400_are_retried_with_get(self, cli: Cli, tmp_path: Path, server: Server) -> None:
+        """A 404 or 400 answer to HEAD is checked again with GET; only a 404 to GET is broken."""
+        url = base(server)
+        path = write_db(
+            tmp_path,
+            [
+                paper("a2024", "Head 404", links=[{"label": "Paper", "url": url + "/head-404"}]),
+                paper("b2024", "Head 400", links=[{"label": "Paper", "url": url + "/head-400"}]),
+                paper("c2024", "Really missing", links=[{"label": "Paper", "url": url + "/missing"}]),
+            ],
+        )
+        assert keys(run(cli, path), "broken-link") == {"c2024"}
+        assert ("GET", "/head-404") in server.requests
+        assert ("GET", "/head-400") in server.requests
+        assert ("GET", "/missing") in server.requests
+
+    def test_definitive_failures_are_cached(self, cli: Cli, tmp_path: Path, server: Server) -> None:
+        """A 410 is cached like a 404: the rerun asks nothing."""
+        path = write_db(tmp_path, [paper("a2024", "Gone", links=[{"label": "Paper", "url": base(server) + "/gone"}])])
+        assert keys(run(cli, path), "broken-link") == {"a2024"}
+        server.requests.clear()
+        assert keys(run(cli, path), "broken-link") == {"a2024"}
+        assert server.requests == []
+
+
+class TestTimeoutSetting:
+    def test_env_var_is_the_default_timeout(
+        self, cli: Cli, tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """EVLM_HTTP_TIMEOUT sets --timeout's default; --timeout still wins."""
+        path = write_db(tmp_path, [paper("a2024", "Slow", links=[{"label": "Paper", "url": base(server) + "/slow"}])])
+        monkeypatch.setenv("EVLM_HTTP_TIMEOUT", "0.05")
+        args = ("--db", str(path), "check", "--links", "--json", "--retries", "0", "--ignore", "stale-output")
+        found = findings(cli(*args).stdout, "broken-link")
+        assert "timed out after 0.05s" in found[0]["message"]
+        found = findings(cli(*args, "--timeout", "0.1").stdout, "broken-link")
+        assert "timed out after 0.1s" in found[0]["message"]
+
+    def test_help_names_the_env_var(self, cli: Cli) -> None:
+        """`check --help` shows EVLM_HTTP_TIMEOUT and the caching policy."""
+        text = " ".join(cli("check", "--help").stdout.split())
+        assert "EVLM_HTTP_TIMEOUT" in text
+        assert "rechecked on every run" in text
+
+
+class TestUnusableCache:
+    @pytest.mark.parametrize("kind", ["not-a-folder", "read-only"])
+    def test_report_is_printed_with_a_warning(
+        self, cli: Cli, db: Path, server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+    ) -> None:
+        """A cache under a file (`XDG_CACHE_HOME=/dev/null`) or in a read-only folder only warns; the report is out."""
+        import os
+
+        if kind == "not-a-folder":
+            cache_home = tmp_path / "a-file"
+            cache_home.write_text("", encoding="utf-8")
+        else:
+            if os.geteuid() == 0:
+                pytest.skip("root writes to read-only folders")
+            cache_home = tmp_path / "ro"
+            (cache_home / "evlm").mkdir(parents=True)
+            (cache_home / "evlm").chmod(0o500)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+        result = cli("--db", str(db), "check", "--links", "--json", "--timeout", "0.1", "--retries", "0")
+        assert keys(result.stdout, "broken-link") == {"missing2024", "fail2024", "slow2024"}
+        assert "warning: cannot write the link cache" in result.stderr
+        assert "Traceback" not in result.stderr
+
+    def test_save_failure_is_a_problem_not_an_error(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """LinkCache.save records an unwritable folder in `problems` instead of raising."""
+        (tmp_path / "file").write_text("", encoding="utf-8")
+        cache = links.LinkCache(tmp_path / "file" / "evlm" / "links.json")
+        assert cache.problems and "cannot read" in cache.problems[0]
+        cache.update([links.LinkResult("http://x", 0.0)])
+        cache.save()
+        assert "cannot write" in cache.problems[-1]
+
+    def test_read_only_folder(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """An unwritable cache folder is a problem, not an exception (simulated, as root may write anywhere)."""
+        from evlm_cli.errors import DatabaseError
+
+        def refuse(path: Path, content: str) -> None:
+            raise DatabaseError("cannot write: Read-only file system", where=str(path))
+
+        monkeypatch.setattr(links, "atomic_write", refuse)
+        cache = links.LinkCache(tmp_path / "links.json")
+        cache.update([links.LinkResult("http://x", 0.0)])
+        cache.save()
+        assert cache.problems == [f"cannot write the link cache {tmp_path / 'links.json'}: Read-only file system"]
 
 
 class TestPageTitle:

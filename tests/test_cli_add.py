@@ -158,13 +158,19 @@ class TestAdd:
         "args",
         [
             ("add",),
+            ("add", "-s", "pruning"),
+            ("add", "1111.2011", "--title", "Tiny"),
             ("add", "1111.2011", "--title", "Tiny", "-s", "pruning"),
             ("add", "1111.2011", "--author", "Ann Lee", "-s", "pruning"),
         ],
     )
     def test_ids_or_title(self, cli: Cli, repo: Path, args: tuple[str, ...]) -> None:
-        """Ids and adding by hand do not mix, and one of them is needed."""
-        assert "error:" in cli(*args, code=1).stderr
+        """Ids and adding by hand do not mix, and one of them is needed: a usage error (exit 2), nothing written."""
+        before = snapshot(repo)
+        result = cli(*args, code=2)
+        assert "Usage: evlm add" in result.stderr
+        assert "Invalid value for" in result.stderr
+        assert snapshot(repo) == before
 
 
 class TestFailures:
@@ -254,7 +260,7 @@ class TestDuplicates:
         """A near-identical title of a paper in the survey is refused, naming the existing key."""
         title = "MBQ: Modality-Balanced Quantization for Large Vision Language Models"
         result = cli("add", "--title", title, "--section", "token-reduction", code=1)
-        assert "as 'mbq2024modality' (same title)" in result.stderr
+        assert "as 'mbq2024modality' (near-identical title)" in result.stderr
 
     def test_same_doi_refused(self, cli: Cli, api: FakeApi, repo: Path) -> None:
         """A DOI already in the survey is refused."""

@@ -192,6 +192,16 @@ def assert_in_step(cli: Cli, db_path: Path) -> None:
 
 
 class TestCli:
+    def test_move_before_and_after_is_a_usage_error(self, cli: Cli, db_path: Path) -> None:
+        """`move --before A --after B` is a usage error (exit 2) and changes nothing."""
+        before = db_path.read_bytes()
+        keys = [p.key for p in SURVEY.papers_in(PTQ)]
+        args = ("move", keys[0], "--section", PTQ, "--before", keys[1], "--after", keys[2])
+        result = cli(*args, code=2)
+        assert "Usage: evlm move" in result.stderr
+        assert "not both" in result.stderr
+        assert db_path.read_bytes() == before
+
     def test_remove(self, cli: Cli, db_path: Path, repo: Path) -> None:
         """`remove --yes` drops the papers from the database, README.md and the BibTeX file."""
         line = paper_line(SURVEY.paper("mbq2024modality"))

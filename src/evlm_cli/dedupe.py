@@ -1,11 +1,17 @@
 """Finding a paper the survey already has: the same arXiv id (any version), the same DOI, or a near-identical title.
 
+Titles are compared only when the ids do not already tell the papers apart: two papers with different arXiv ids, or
+different DOIs, are different papers however alike their titles. Titles whose numbers differ (`Llama 2` and `Llama 3`,
+`Qwen2-VL` and `Qwen2.5-VL`, `... 1` and `... 10`) name different papers too, however close the rest is.
+
 Used by `evlm add` (is this new paper already listed?) and by `evlm check` (which papers are listed twice?).
 """
 
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 from evlm_cli import ids
@@ -20,22 +26,15 @@ def arxiv_of(paper: Paper) -> str | None:
     """The paper's arXiv id without version: its `arxiv` field, else the first arXiv link."""
     if paper.arxiv:
         return paper.arxiv
-    for link in paper.links:
-        found = ids.arxiv_from_url(link.url)
-        if found is not None:
-            return found.id
-    return None
+    found = ids.ids_from_links(link.url for link in paper.links).arxiv
+    return found.id if found is not None else None
 
 
 def doi_of(paper: Paper) -> str | None:
     """The paper's DOI in lower case: its `doi` field, else the first DOI link."""
     if paper.doi:
         return paper.doi.lower()
-    for link in paper.links:
-        found = ids.doi_from_url(link.url)
-        if found is not None:
-            return found
-    return None
+    return ids.ids_from_links(link.url for link in paper.links).doi
 
 
 def title_similarity(a: str, b: str) -> float:
@@ -43,14 +42,37 @@ def title_similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, normalize_title(a), normalize_title(b), autojunk=False).ratio()
 
 
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
+def title_numbers(title: str) -> tuple[str, ...]:
+    """The numbers of a title in order (`Qwen2.5-VL: ... 72B` -> ('2.5', '72')), digits of any script read as ASCII."""
+    return tuple(_NUMBER.findall(unicodedata.normalize("NFKD", title)))
+
+
 def same_title(a: str, b: str) -> bool:
-    """True when two titles are equal or near-identical once normalised (an empty title matches nothing)."""
+    """True when two titles are equal or near-identical once normalised, with the same numbers (an empty title
+    matches nothing)."""
     left, right = normalize_title(a), normalize_title(b)
-    if not left or not right:
+    if not left or not right or title_numbers(a) != title_numbers(b):
         return False
     if left == right:
         return True
     return _close(difflib.SequenceMatcher(None, left, right, autojunk=False))
+
+
+def exactly_same_title(a: str, b: str) -> bool:
+    """True when two titles differ at most in case and white space."""
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def different_ids(a: Paper, b: Paper) -> bool:
+    """True when the ids tell two papers apart: both have an arXiv id and they differ, or both a DOI and they differ."""
+    arxiv_a, arxiv_b = arxiv_of(a), arxiv_of(b)
+    if arxiv_a is not None and arxiv_b is not None and arxiv_a != arxiv_b:
+        return True
+    doi_a, doi_b = doi_of(a), doi_of(b)
+    return doi_a is not None and doi_b is not None and doi_a != doi_b
 
 
 def _close(matcher: difflib.SequenceMatcher[str]) -> bool:
@@ -63,35 +85,41 @@ def _close(matcher: difflib.SequenceMatcher[str]) -> bool:
 
 
 def similar_titles(papers: Iterable[Paper]) -> Iterator[tuple[Paper, Paper]]:
-    """Pairs of papers whose normalised titles have a difflib ratio of at least TITLE_SIMILARITY.
+    """Pairs of papers that `same_title` matches and `different_ids` does not tell apart.
 
     Titles are sorted by length, and two strings can only reach the ratio if their lengths are close
     (2·min/(a+b) ≥ TITLE_SIMILARITY), so each title is compared with a short window of others, and difflib's cheap
     upper bounds rule out most pairs before the full ratio is computed. A thousand papers take well under a second."""
-    items = sorted(((normalize_title(p.title), p) for p in papers if normalize_title(p.title)), key=lambda i: len(i[0]))
+    items = sorted(
+        ((title, title_numbers(p.title), p) for p in papers if (title := normalize_title(p.title))),
+        key=lambda i: len(i[0]),
+    )
     longest = 2 / TITLE_SIMILARITY - 1  # b may be at most this many times as long as a
-    for i, (title, paper) in enumerate(items):
+    for i, (title, numbers, paper) in enumerate(items):
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(title)
-        for other_title, other in items[i + 1 :]:
+        for other_title, other_numbers, other in items[i + 1 :]:
             if len(other_title) > len(title) * longest:
                 break
+            if other_numbers != numbers or different_ids(paper, other):
+                continue
             matcher.set_seq1(other_title)
-            if _close(matcher):
+            if other_title == title or _close(matcher):
                 yield paper, other
 
 
 def why_duplicate(existing: Paper, paper: Paper) -> str | None:
-    """Why `existing` and `paper` are the same paper ('arXiv id', 'DOI', 'title'), or None."""
+    """Why `existing` and `paper` are the same paper ('same arXiv id ...', 'same DOI ...', 'same title',
+    'near-identical title'), or None."""
     arxiv = arxiv_of(paper)
     if arxiv is not None and arxiv == arxiv_of(existing):
         return f"same arXiv id {arxiv}"
     doi = doi_of(paper)
     if doi is not None and doi == doi_of(existing):
         return f"same DOI {doi}"
-    if same_title(existing.title, paper.title):
-        return "same title"
-    return None
+    if different_ids(existing, paper) or not same_title(existing.title, paper.title):
+        return None
+    return "same title" if exactly_same_title(existing.title, paper.title) else "near-identical title"
 
 
 def find_duplicate(survey: Survey, paper: Paper) -> Paper | None:

@@ -159,15 +159,51 @@ def parse_assignment(text: str) -> tuple[str, str]:
 
 def edit(survey: Survey, key: str, changes: Sequence[tuple[str, str]]) -> Survey:
     """The survey with these field changes applied to one paper, validated as a whole."""
-    paper = survey.paper(key)
+    original = paper = survey.paper(key)
     for field, value in changes:
         paper = _apply(paper, field, value)
+    paper = rederive_ids(original, paper)
     where = f"paper {key!r}"
     try:
         check_paper(paper, {s.id for s in survey.sections}, {p.key for p in survey.papers if p.key != key})
     except DatabaseError as error:
         raise EvlmError(error.message, where=where, hint=error.hint) from None
     return dataclasses.replace(survey, papers=tuple(paper if p.key == key else p for p in survey.papers))
+
+
+def rederive_ids(before: Paper, after: Paper) -> Paper:
+    """`after` with `arxiv`, `arxiv_version` and `doi` derived again from its links, if they changed since `before`.
+
+    An id the new links give replaces the field (the arXiv category goes with a replaced arXiv id). An id that came
+    from a link which is now gone is cleared; an id no link ever gave (fetched from a source) is kept."""
+    if after.links == before.links:
+        return after
+    old = ids.ids_from_links(link.url for link in before.links)
+    new = ids.ids_from_links(link.url for link in after.links)
+    paper = after
+    if new.arxiv is not None:
+        if new.arxiv.id != paper.arxiv:
+            paper = dataclasses.replace(paper, arxiv=new.arxiv.id, arxiv_version=new.arxiv.version, arxiv_category="")
+        elif new.arxiv.version is not None:
+            paper = dataclasses.replace(paper, arxiv_version=new.arxiv.version)
+    elif old.arxiv is not None and paper.arxiv == old.arxiv.id:
+        paper = dataclasses.replace(paper, arxiv=None, arxiv_version=None, arxiv_category="")
+    if new.doi is not None:
+        if new.doi != (paper.doi or "").lower():
+            paper = dataclasses.replace(paper, doi=new.doi)
+    elif old.doi is not None and (paper.doi or "").lower() == old.doi:
+        paper = dataclasses.replace(paper, doi=None)
+    return paper
+
+
+def id_changes(before: Paper, after: Paper) -> list[str]:
+    """What `rederive_ids` changed, for the CLI to tell: `arxiv 2412.19509 -> 2401.00001`, `doi ... -> (none)`."""
+    told = []
+    for name in ("arxiv", "arxiv_version", "doi"):
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new:
+            told.append(f"{name} {old if old is not None else '(none)'} -> {new if new is not None else '(none)'}")
+    return told
 
 
 def _apply(paper: Paper, field: str, value: str) -> Paper:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -82,6 +83,25 @@ def doi_from_url(url: str) -> str | None:
         return parse_doi(path.lstrip("/"))
     match = _DOI_IN_PATH.search(path)
     return parse_doi(match.group(1)) if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkIds:
+    """The identifiers a paper's links give: the first arXiv id and the first DOI among them."""
+
+    arxiv: ArxivId | None = None
+    doi: str | None = None
+
+
+def ids_from_links(urls: Iterable[str]) -> LinkIds:
+    """The first arXiv id and the first DOI found in these URLs: how `import`, `add` and `edit` derive a paper's
+    `arxiv`, `arxiv_version` and `doi` fields from its links."""
+    arxiv: ArxivId | None = None
+    doi: str | None = None
+    for url in urls:
+        arxiv = arxiv or arxiv_from_url(url)
+        doi = doi or doi_from_url(url)
+    return LinkIds(arxiv, doi)
 
 
 def is_valid_url(url: str) -> bool:

@@ -51,8 +51,23 @@ def slugify(text: str) -> str:
 
 
 def normalize_title(title: str) -> str:
-    """The form two titles are compared in to find duplicates: folded, lower case, letters and digits only."""
-    return "".join(re.findall(r"[a-z0-9]+", ascii_fold(title).lower()))
+    """The form two titles are compared in to find duplicates: accents folded, case folded, letters and digits only.
+
+    Letters of every script are kept (`王小明` and `Γιώργος` stay distinct); accents are folded away on Latin, Greek
+    and Cyrillic letters (`Müller` -> `muller`), whose marks are decoration, but kept on other scripts' letters."""
+    special = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"}
+    kept: list[str] = []
+    for ch in unicodedata.normalize("NFKD", "".join(special.get(ch, ch) for ch in title)):
+        if unicodedata.combining(ch):
+            if kept and ord(kept[-1]) >= _FOLDED_SCRIPTS_END:
+                kept.append(ch)
+        elif ch.isalnum():
+            kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept)).casefold()
+
+
+_FOLDED_SCRIPTS_END = 0x0530
+"""Latin, Greek and Cyrillic letters lie below this code point: `normalize_title` folds their accents away."""
 
 
 def closest(word: str, candidates: list[str] | tuple[str, ...], n: int = 3) -> list[str]:

@@ -57,9 +57,15 @@ def add(
     Example: evlm add 2412.19509 10.1145/3664647.3680838 --section post-training-quantization --code https://github.com/x/y
     """
     if bool(identifiers) == (title is not None):
-        raise EvlmError("give arXiv ids or DOIs, or --title (adding by hand), not both or neither")
+        raise typer.BadParameter(
+            "give arXiv ids or DOIs, or --title (adding by hand), not both or neither",
+            ctx,
+            param_hint="'ID' / '--title'",
+        )
     if identifiers and (author or url):
-        raise EvlmError("--author and --url are for adding by hand with --title", hint="the source gives them")
+        raise typer.BadParameter(
+            "only for adding by hand with --title (the source gives them)", ctx, param_hint="'--author' / '--url'"
+        )
     location = _options.location(ctx)
     path = location.path if dry_run else db.require_writable(location)
     survey = db.load(path)

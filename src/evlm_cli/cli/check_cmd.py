@@ -32,7 +32,7 @@ def check(
     ctx: typer.Context,
     *,
     links: Annotated[
-        bool, typer.Option("--links", help="Also check every URL over HTTP (cached for --max-age).")
+        bool, typer.Option("--links", help="Also check every URL over HTTP (results cached, see --max-age).")
     ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too, not only on errors.")] = False,
     ignore: Annotated[
@@ -46,14 +46,22 @@ def check(
         Format, typer.Option("--format", help="text (grouped by paper), json, or github (Actions annotations).")
     ] = Format.text,
     json_output: JsonOption = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per HTTP request (--links).", min=0.001)] = 10.0,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", envvar="EVLM_HTTP_TIMEOUT", help="Seconds per HTTP request (--links).", min=0.001),
+    ] = 10.0,
     retries: Annotated[
         int, typer.Option("--retries", help="Retries of timeouts and 5xx answers (--links).", min=0)
     ] = 2,
     per_host: Annotated[int, typer.Option("--per-host", help="Concurrent requests per host (--links).", min=1)] = 4,
     max_age: Annotated[
         float,
-        typer.Option("--max-age", help="Hours a cached link result stays valid; 0 rechecks all (--links).", min=0),
+        typer.Option(
+            "--max-age",
+            help="Hours a cached working link, or 404/410 answer, stays valid; other failures (5xx, timeouts, "
+            "connection errors) are rechecked on every run; 0 rechecks all (--links).",
+            min=0,
+        ),
     ] = 24.0,
 ) -> None:
     """Find problems in the database: schema errors, likely mistakes (warnings) and notes; exit 1 on errors.
@@ -73,11 +81,13 @@ def check(
     report = _run_with_progress(path, tuple(ignore or ()), links, options, max_age * 3600, where.writable)
     chosen = Format.json if json_output else output_format
     if chosen is Format.json:
-        _console.print_json([f.to_json() for f in report.findings])
+        _console.print_json([{**f.to_json(), "file": _repository_path(f, path)} for f in report.findings])
     elif chosen is Format.github:
         _console.print_plain("".join(_annotation(f, path) + "\n" for f in report.findings))
     else:
         _print_report(report, path)
+    for problem in report.warnings:
+        _console.warning(problem)
     _summary(report, links)
     errors = sum(f.severity == "error" for f in report.findings)
     warnings = sum(f.severity == "warning" for f in report.findings)
@@ -133,6 +143,18 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+def _repository_path(finding: Finding, db_path: Path) -> str:
+    """The file at fault (the database unless the finding names another), relative to the repository root, in the
+    form GitHub annotations need whatever the current folder; absolute when the file lies outside the repository."""
+    from evlm_cli.db import repository_root
+
+    file = Path(finding.file) if finding.file else db_path
+    try:
+        return file.resolve().relative_to(repository_root(db_path)).as_posix()
+    except ValueError:
+        return str(file.resolve())
+
+
 def _print_report(report: Report, path: Path) -> None:
     from rich.text import Text
 
@@ -175,7 +197,7 @@ def _escape_property(text: str) -> str:
 def _annotation(finding: Finding, path: Path) -> str:
     """One GitHub Actions workflow command: `::warning file=data/papers.toml,line=12,title=rule::message`."""
     level = {"error": "error", "warning": "warning", "info": "notice"}[finding.severity]
-    properties = [f"file={_escape_property(_relative(Path(finding.file)) if finding.file else _relative(path))}"]
+    properties = [f"file={_escape_property(_repository_path(finding, path))}"]
     if finding.line is not None:
         properties.append(f"line={finding.line}")
     properties.append(f"title={_escape_property(finding.rule)}")

@@ -55,6 +55,8 @@ def move(
 
     Example: evlm move mbq2024modality --section quantization-aware-training --before p4q2024learning
     """
+    if before is not None and after is not None:
+        raise typer.BadParameter("give one of them, not both", ctx, param_hint="'--before' / '--after'")
     path = _options.writable_path(ctx)
 
     def change(survey: Survey) -> Survey:
@@ -83,9 +85,20 @@ def edit_paper(
 ) -> None:
     """Correct a paper's fields (the key stays; `evlm rekey` renames).
 
+    When the links change, the arXiv id (and version) and the DOI are derived from them again, as `add` does.
+
     Example: evlm edit mbq2024modality --set venue=CVPR --set year=2025 --set code=https://github.com/x/y
     """
     path = _options.writable_path(ctx)
     changes = [editing.parse_assignment(a) for a in assignments]
-    _write.write(path, lambda s: editing.edit(s, key, changes), rebuild=not no_build)
+    derived: list[str] = []
+
+    def change(survey: Survey) -> Survey:
+        edited = editing.edit(survey, key, changes)
+        derived[:] = editing.id_changes(survey.paper(key), edited.paper(key))
+        return edited
+
+    _write.write(path, change, rebuild=not no_build)
     _console.info(f"edited {key}: " + ", ".join(field for field, _ in changes))
+    for line in derived:
+        _console.info(f"  from the links: {line}")

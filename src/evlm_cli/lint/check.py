@@ -29,16 +29,42 @@ class Report:
     links: dict[str, links.LinkResult] = field(default_factory=dict)
     from_cache: int = 0
     """How many link results came from the cache instead of the network."""
+    warnings: list[str] = field(default_factory=list)
+    """Problems that did not stop the check (a link cache that cannot be read or written), for the CLI to show."""
+
+
+SUGGESTION_CUTOFF = 0.7
+"""How alike (difflib ratio) an unknown rule name must be to a rule's to be suggested: `dupliate-paper` and
+`duplicate` are, `nosuchrule` and `schema` (0.5) are not."""
+
+
+def suggest_rule(name: str) -> str | None:
+    """The rule a mistyped name most likely meant (a close spelling, else the one rule it begins), or None."""
+    import difflib
+
+    from evlm_cli.text import closest
+
+    close = [
+        m
+        for m in closest(name, list(rules.RULES))
+        if difflib.SequenceMatcher(None, name, m).ratio() >= SUGGESTION_CUTOFF
+    ]
+    if close:
+        return close[0]
+    prefixed = [rule for rule in rules.RULES if len(name) >= 3 and rule.startswith(name)]
+    return prefixed[0] if len(prefixed) == 1 else None
 
 
 def validate_rules(names: Iterable[str]) -> None:
-    """Raise EvlmError naming the first unknown rule (for `--ignore` and `--explain`)."""
+    """Raise EvlmError naming the first unknown rule (for `--ignore` and `--explain`), with a close rule name as the
+    hint, or else all of them."""
     for name in names:
         if name not in rules.RULES:
-            from evlm_cli.text import closest
-
-            matches = closest(name, list(rules.RULES))
-            hint = f"did you mean {matches[0]!r}?" if matches else "`evlm check --explain all` lists the rules"
+            match = suggest_rule(name)
+            if match is not None:
+                hint = f"did you mean {match!r}?"
+            else:
+                hint = f"rules: {', '.join(rules.RULES)} (`evlm check --explain all` explains them)"
             raise EvlmError(f"no rule {name!r}", hint=hint)
 
 
@@ -116,5 +142,6 @@ def _check_links(
     cache.update(fetched.values())
     if fetched:
         cache.save()
+    report.warnings.extend(cache.problems)
     report.links = {url: fetched.get(url) or cached[url] for url in wanted}
     report.from_cache = len(cached)

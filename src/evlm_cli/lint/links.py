@@ -1,8 +1,11 @@
 """`evlm check --links`: check every URL of the survey over HTTP, concurrently, with a cache of recent results.
 
-HEAD first (GET when the page's title is wanted, or when a server refuses HEAD), redirects followed and reported
-when permanent, transient failures retried. Results are kept in `$XDG_CACHE_HOME/evlm/links.json` so that a rerun
-within `max_age` costs nothing; the titles of arXiv abstract pages kept there feed the `title-mismatch` rule.
+HEAD first (GET when the page's title is wanted, or when a server refuses or mishandles HEAD: 400, 403, 404, 405,
+501), redirects followed and reported when permanent, transient failures retried. Results are kept in
+`$XDG_CACHE_HOME/evlm/links.json`: working links and definitive answers (404, 410) are reused within `max_age`, other
+failures (5xx, timeouts, connection errors) are checked again on every run. The titles of arXiv abstract pages kept
+there feed the `title-mismatch` rule. A cache that cannot be read or written only costs the reuse: the check runs and
+`LinkCache.problems` says why.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from evlm_cli import __version__
+from evlm_cli.errors import EvlmError
 from evlm_cli.fsutil import atomic_write
 from evlm_cli.lint.findings import Finding
 from evlm_cli.lint.rules import RULES
@@ -32,11 +36,13 @@ if TYPE_CHECKING:
 CACHE_VERSION = 1
 MAX_BODY = 512 * 1024
 """Bytes of an HTML page read to find its title; arXiv puts `citation_title` in the first few kilobytes."""
-GET_INSTEAD = {403, 405, 501}
-"""HEAD answers after which the page is fetched with GET: servers that refuse or do not implement HEAD."""
+GET_INSTEAD = {400, 403, 404, 405, 501}
+"""HEAD answers after which the page is fetched with GET: servers that refuse, mishandle or do not implement HEAD."""
 RETRY = {429, 500, 502, 503, 504}
 """Statuses worth a second try: rate limits and server trouble, which often pass."""
 PERMANENT = {301, 308}
+DEFINITIVE = {404, 410}
+"""Failing statuses that are the server's considered answer, cached like working links; other failures are not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +89,24 @@ def cache_path() -> Path:
 
 
 class LinkCache:
-    """Recent results by URL, read from and written (atomically) to one JSON file. A damaged file counts as empty."""
+    """Recent results by URL, read from and written (atomically) to one JSON file.
+
+    A missing file counts as empty. A damaged, unreadable or unwritable one counts as empty too, and `problems` says
+    what went wrong (for the CLI to warn about); it never fails the check."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.entries: dict[str, LinkResult] = {}
+        self.problems: list[str] = []
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            self.problems.append(f"cannot read the link cache {path}: {error.strerror or error}")
+            return
+        except ValueError:
+            self.problems.append(f"the link cache {path} is damaged; it is ignored and rewritten")
             return
         if not isinstance(raw, dict) or raw.get("version") != CACHE_VERSION or not isinstance(raw.get("links"), dict):
             return
@@ -103,9 +119,12 @@ class LinkCache:
                     continue
 
     def fresh(self, url: str, max_age: float, now: float) -> LinkResult | None:
-        """The cached result of `url` if it is younger than `max_age` seconds."""
+        """The cached result of `url` if it is younger than `max_age` seconds and worth reusing: a working link or a
+        definitive failure (404, 410), never a transient one (5xx, timeout, connection error)."""
         entry = self.entries.get(url)
-        return entry if entry is not None and now - entry.checked <= max_age else None
+        if entry is None or now - entry.checked > max_age:
+            return None
+        return entry if entry.ok or entry.status in DEFINITIVE else None
 
     def titles(self) -> dict[str, str]:
         """URL -> page title, for every cached page whose title was read."""
@@ -116,9 +135,17 @@ class LinkCache:
             self.entries[result.url] = result
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Write the cache; a failure is added to `problems`, not raised (the check's results matter more)."""
         data = {"version": CACHE_VERSION, "links": {url: asdict(self.entries[url]) for url in sorted(self.entries)}}
-        atomic_write(self.path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+        except OSError as error:
+            self.problems.append(f"cannot write the link cache {self.path}: {error.strerror or error}")
+        except EvlmError as error:
+            self.problems.append(
+                f"cannot write the link cache {self.path}: {error.message.removeprefix('cannot write: ')}"
+            )
 
 
 def cached_titles() -> dict[str, str]:

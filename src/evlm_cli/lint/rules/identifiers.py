@@ -1,4 +1,5 @@
-"""Rules on identifiers: a paper listed twice, one arXiv id or DOI on different papers, one URL on different papers.
+"""Rules on identifiers: a paper listed twice, one arXiv id or DOI on different papers, ids the links contradict, one
+URL on different papers.
 
 What counts as the same paper (ids, near-identical titles) is decided by `evlm_cli.dedupe`, as for `evlm add`.
 """
@@ -9,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
-from evlm_cli import dedupe
+from evlm_cli import dedupe, ids
 from evlm_cli.lint.findings import Finding
 from evlm_cli.lint.rules.registry import Context, rule
 from evlm_cli.model import Paper
@@ -47,7 +48,8 @@ def duplicate_paper(context: Context) -> Iterator[Finding]:
 
     An id counts whether it is in the `arxiv`/`doi` field or only in a link (DOIs in any case). Titles are compared
     after `normalize_title` (case, accents and punctuation ignored) with a difflib ratio of 0.95 or more, as
-    `evlm add` compares them. Keep one entry (in the section that fits best) and delete the others."""
+    `evlm add` compares them; titles whose numbers differ (`Llama 2`, `Llama 3`) and papers whose arXiv ids or DOIs
+    differ are never duplicates by title. Keep one entry (in the section that fits best) and delete the others."""
     papers = context.survey.papers
     reported: set[tuple[str, str]] = set()
     for label, value in _ID_FIELDS:
@@ -66,12 +68,14 @@ def duplicate_paper(context: Context) -> Iterator[Finding]:
                 )
     for paper, other in dedupe.similar_titles(papers):
         if (paper.key, other.key) not in reported:
+            exact = dedupe.exactly_same_title(paper.title, other.title)
+            how = "the same title as" if exact else "a near-identical title to"
             for this, that in ((paper, other), (other, paper)):
                 yield context.finding(
                     this,
                     "duplicate-paper",
                     "title",
-                    f"listed more than once: near-identical title to {that.key}",
+                    f"listed more than once: {how} {that.key}",
                     "keep one entry and delete the other",
                 )
 
@@ -96,6 +100,35 @@ def conflicting_id(context: Context) -> Iterator[Finding]:
                     f"{label} {value(paper)} is also on {_others(keys, paper.key)}, whose titles differ",
                     f"at most one of them is right: look the title up and fix this paper's {label} and links",
                 )
+
+
+@rule("id-link-mismatch")
+def id_link_mismatch(context: Context) -> Iterator[Finding]:
+    """The `arxiv` or `doi` field disagrees with the paper's links: they link another arXiv id or DOI.
+
+    One of them was changed without the other (a link edited by hand, a copied entry), so the README's links and the
+    BibTeX entry point at different papers. Check which is right; `evlm edit KEY --set paper=URL` sets the link and
+    derives the ids from it again."""
+    for paper in context.survey.papers:
+        links = [link.url for link in paper.links]
+        linked_arxiv = {found.id for url in links if (found := ids.arxiv_from_url(url)) is not None}
+        if paper.arxiv and linked_arxiv and paper.arxiv not in linked_arxiv:
+            yield context.finding(
+                paper,
+                "id-link-mismatch",
+                "arxiv",
+                f"arxiv = {paper.arxiv!r} but the links give arXiv {', '.join(sorted(linked_arxiv))}",
+                "correct the arxiv field or the link, whichever is wrong",
+            )
+        linked_doi = {doi for url in links if (doi := ids.doi_from_url(url)) is not None}
+        if paper.doi and linked_doi and paper.doi.lower() not in linked_doi:
+            yield context.finding(
+                paper,
+                "id-link-mismatch",
+                "doi",
+                f"doi = {paper.doi!r} but the links give DOI {', '.join(sorted(linked_doi))}",
+                "correct the doi field or the link, whichever is wrong",
+            )
 
 
 @rule("shared-url")

@@ -1,0 +1,127 @@
+"""Same paper or not: ids tell papers apart before titles do, numbers matter, every script counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import Cli
+from evlm_cli import dedupe, edit
+from evlm_cli.model import Paper, Section, Survey, SurveyInfo
+from evlm_cli.text import normalize_title
+from lintutil import findings, keys, paper, write_db
+
+
+def draft(title: str, **fields: object) -> Paper:
+    fields.setdefault("key", "")
+    return Paper(title=title, section="s", **fields)  # type: ignore[arg-type]
+
+
+class TestTitles:
+    @pytest.mark.parametrize(
+        ("a", "b"),
+        [
+            (
+                "Llama 2: Open Foundation and Fine-Tuned Chat Models",
+                "Llama 3: Open Foundation and Fine-Tuned Chat Models",
+            ),
+            (
+                "Qwen2-VL: Enhancing Vision-Language Model Perception",
+                "Qwen2.5-VL: Enhancing Vision-Language Model Perception",
+            ),
+            ("Concurrent paper number 1 zeta1 about tokens", "Concurrent paper number 10 zeta10 about tokens"),
+            ("Paper by 王小明 on pruning models", "Paper by Γιώργος Παπαδόπουλος on pruning models"),
+        ],
+    )
+    def test_different_papers_are_not_the_same_title(self, a: str, b: str) -> None:
+        """Titles that differ in a number, or only in non-Latin letters, are different papers."""
+        assert not dedupe.same_title(a, b)
+        assert list(dedupe.similar_titles([draft(a, key="a"), draft(b, key="b")])) == []
+
+    def test_accents_fold_other_scripts_stay(self) -> None:
+        """Accents on Latin letters are folded; Chinese and Greek letters are kept, not dropped."""
+        assert normalize_title("Müller's ÉCOLE") == normalize_title("Muller's ecole")
+        assert normalize_title("王小明") == "王小明"
+        assert normalize_title("Γιώργος") == normalize_title("ΓΙΩΡΓΟΣ")
+        assert normalize_title("Γιώργος") != ""
+
+    def test_same_numbers_still_match(self) -> None:
+        """Punctuation and case aside, titles with the same numbers still match."""
+        assert dedupe.same_title("Qwen2.5-VL Technical Report", "qwen 2.5 VL technical report")
+
+
+class TestIds:
+    def test_different_arxiv_ids_are_different_papers(self) -> None:
+        """Two papers with different arXiv ids are never duplicates by title."""
+        existing = draft("A Study of Token Pruning", key="a", arxiv="2307.09288")
+        assert dedupe.why_duplicate(existing, draft("A Study of Token Pruning", arxiv="2407.21783")) is None
+        assert dedupe.why_duplicate(existing, draft("A Study of Token Pruning")) == "same title"
+
+    def test_different_dois_are_different_papers(self) -> None:
+        """Two papers with different DOIs are never duplicates by title."""
+        existing = draft("A Study of Token Pruning", key="a", doi="10.1145/1.2")
+        assert dedupe.why_duplicate(existing, draft("A Study of Token Pruning", doi="10.1145/1.3")) is None
+
+    def test_near_identical_is_named_so(self) -> None:
+        """A title that is only near-identical is reported as such, not as the same title."""
+        existing = draft("Post-Training Quantization for Vision Transformers", key="a")
+        reason = dedupe.why_duplicate(existing, draft("Post Training Quantisation for Vision Transformers"))
+        assert reason == "near-identical title"
+
+
+def test_add_llama_3_after_llama_2(cli: Cli, repo: Path) -> None:
+    """`evlm add` by hand accepts Llama 3 after Llama 2, and Qwen2.5-VL after Qwen2-VL."""
+    for title in (
+        "Llama 2: Open Foundation and Fine-Tuned Chat Models",
+        "Llama 3: Open Foundation and Fine-Tuned Chat Models",
+        "Qwen2-VL: Enhancing Vision-Language Model's Perception of the World at Any Resolution",
+        "Qwen2.5-VL: Enhancing Vision-Language Model's Perception of the World at Any Resolution",
+    ):
+        cli("add", "--title", title, "--section", "token-reduction", "--no-build")
+    result = cli("add", "--title", "Llama 2: Open Foundation and Fine Tuned Chat Models.", "-s", "pruning", code=1)
+    assert "(near-identical title)" in result.stderr
+
+
+def test_add_papers_keeps_ten_numbered_titles() -> None:
+    """Ten drafts that differ only in their number are all added (none refused as a duplicate of another)."""
+    survey = Survey(SurveyInfo(title="t"), (Section(id="s", title="S"),), ())
+    drafts = [draft(f"Concurrent Paper Number {i} About Tokens zeta{i}") for i in range(1, 11)]
+    result = edit.add_papers(survey, drafts)
+    assert result.refused == ()
+    assert len(result.added) == 10
+
+
+def test_check_does_not_flag_different_ids_or_numbers(cli: Cli, tmp_path: Path) -> None:
+    """`evlm check` reports exact title duplicates as the same title, and not papers told apart by ids or numbers."""
+    path = write_db(
+        tmp_path,
+        [
+            paper("a2023", "Llama 2: Open Foundation Models", arxiv="2307.09288"),
+            paper("b2024", "Llama 3: Open Foundation Models", arxiv="2407.21783"),
+            paper("c2024", "Token Pruning for Vision Transformers", arxiv="2401.00001"),
+            paper("d2024", "Token Pruning for Vision Transformers.", arxiv="2401.00002"),
+            paper("e2024", "Token Merging for Vision Transformers"),
+            paper("f2024", "token merging for  vision transformers"),
+        ],
+    )
+    out = cli("--db", str(path), "check", "--json", "--ignore", "stale-output").stdout
+    assert keys(out, "duplicate-paper") == {"e2024", "f2024"}
+    assert all("the same title as" in f["message"] for f in findings(out, "duplicate-paper"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="ab12 .-é王", min_size=1, max_size=20), min_size=2, max_size=10))
+def test_similar_titles_agrees_with_same_title(titles: list[str]) -> None:
+    """The fast pair search of `check` finds exactly the pairs `add`'s `same_title` matches."""
+    papers = [draft(t, key=f"k{i}") for i, t in enumerate(titles)]
+    found = {frozenset((a.key, b.key)) for a, b in dedupe.similar_titles(papers)}
+    expected = {
+        frozenset((a.key, b.key))
+        for i, a in enumerate(papers)
+        for b in papers[i + 1 :]
+        if dedupe.same_title(a.title, b.title)
+    }
+    assert found == expected
