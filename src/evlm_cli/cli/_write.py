@@ -27,14 +27,14 @@ def is_terminal() -> bool:
 def write(path: Path, change: Callable[[Survey], Survey], *, rebuild: bool) -> Survey:
     """Apply `change` to the database and rebuild the generated files, all under one hold of the lock.
 
-    With `rebuild`, the generated files are rendered before the database is written, so a broken template stops
-    the command while the database is still untouched.
+    With `rebuild`, the generated files are rendered, and checked to be replaceable, before the database is
+    written, so a broken template or an unwritable README.md stops the command while the database is untouched.
     """
 
     def checked(survey: Survey) -> Survey:
         after = change(survey)
         if rebuild:
-            builder.outputs(after, path)
+            builder.prepare(after, path)
         return after
 
     with fsutil.locked(path):

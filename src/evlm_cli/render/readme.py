@@ -38,9 +38,19 @@ def default_template() -> str:
 def template_for(db_path: Path) -> tuple[str, str]:
     """The template text for a database and where it came from: `README.template.md` beside it, or the default."""
     candidate = db_path.parent / TEMPLATE_NAME
-    if candidate.is_file():
+    try:
         return candidate.read_text(encoding="utf-8"), str(candidate)
-    return default_template(), f"evlm's default {TEMPLATE_NAME}"
+    except FileNotFoundError:
+        return default_template(), f"evlm's default {TEMPLATE_NAME}"
+    except UnicodeDecodeError as error:
+        reason = f"not UTF-8 text (byte {error.start})"
+    except OSError as error:
+        reason = error.strerror or str(error)
+    raise EvlmError(
+        f"cannot read the README template: {reason}",
+        where=str(candidate),
+        hint=f"make it a readable UTF-8 file, or remove it to use evlm's default {TEMPLATE_NAME}",
+    )
 
 
 def render_readme(survey: Survey, template: str, *, template_name: str = TEMPLATE_NAME) -> str:
