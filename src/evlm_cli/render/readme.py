@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from evlm_cli.errors import EvlmError
-from evlm_cli.markdown import headings, join_emoji, unique_anchors
+from evlm_cli.markdown import escape_text, escape_url, headings, join_emoji, unique_anchors
 from evlm_cli.model import Paper, Survey, SurveyInfo
 
 PLACEHOLDERS = ("header", "toc", "papers", "footer")
@@ -21,13 +21,19 @@ TEMPLATE_NAME = "README.template.md"
 
 
 def paper_line(paper: Paper) -> str:
-    """One paper in the published format: `- Title, <ins>Venue, Year</ins> [[Paper](url)] [[Code](url)]`."""
-    parts = [f"- {paper.title}"]
-    venue_year = ", ".join(part for part in (paper.venue, str(paper.year or "")) if part)
+    """One paper in the published format: `- Title, <ins>Venue, Year</ins> [[Paper](url)] [[Code](url)]`.
+
+    User text is escaped (`markdown.escape_text`), so a title can never turn into a link or HTML on GitHub."""
+    parts = [f"- {escape_text(paper.title)}"]
+    venue_year = ", ".join(part for part in (escape_text(paper.venue), str(paper.year or "")) if part)
     if venue_year:
         parts[0] += f", <ins>{venue_year}</ins>"
-    parts.extend(f"[[{link.label}]({link.url})]" for link in paper.links)
+    parts.extend(f"[{_link(link.label, link.url)}]" for link in paper.links)
     return " ".join(parts)
+
+
+def _link(label: str, url: str) -> str:
+    return f"[{escape_text(label)}]({escape_url(url)})"
 
 
 def default_template() -> str:
@@ -80,17 +86,18 @@ _HINT = "the template needs each of " + ", ".join(f"<!-- evlm:{n} -->" for n in 
 
 
 def _header(info: SurveyInfo) -> str:
-    lines = [f"# {info.title}"]
+    lines = [f"# {escape_text(info.title)}"]
     if info.subtitle or info.year:
-        lines.append(" ".join(part for part in (f"[{info.year}]" if info.year else "", info.subtitle) if part))
+        subtitle = escape_text(info.subtitle)
+        lines.append(" ".join(part for part in (f"[{info.year}]" if info.year else "", subtitle) if part))
     if info.links:
         first, *others = info.links
-        quote = f"> **[{first.label}]({first.url})**" + "".join(f" [[{o.label}]({o.url})]" for o in others)
-        lines += ["", quote + (f" ({info.links_note})" if info.links_note else "")]
+        quote = f"> **{_link(first.label, first.url)}**" + "".join(f" [{_link(o.label, o.url)}]" for o in others)
+        lines += ["", quote + (f" ({escape_text(info.links_note)})" if info.links_note else "")]
     if info.authors:
-        lines += ["", "> " + ", ".join(f"*{author}*" for author in info.authors)]
+        lines += ["", "> " + ", ".join(f"*{escape_text(author)}*" for author in info.authors)]
     if info.affiliation:
-        lines += ["", f"> *{info.affiliation}*"]
+        lines += ["", f"> *{escape_text(info.affiliation)}*"]
     if info.intro_title or info.intro:
         lines += ["", join_emoji(info.intro_emoji, info.intro_title), info.intro]
     if info.abstract:
