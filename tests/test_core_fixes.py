@@ -161,3 +161,23 @@ class TestReadmeEscaping:
         assert result.problems == []
         [got] = result.survey.papers
         assert (got.title, got.venue, got.year, got.links) == (title, venue, year, tuple(links))
+
+
+class TestBuildMessages:
+    def test_missing_template_warns(self, cli: Cli, repo: Path) -> None:
+        """A repository with README.md but no template builds with the default, and says so on stderr."""
+        (repo / "data" / "README.template.md").unlink()
+        result = cli("build")
+        assert "warning: data/README.template.md is missing" in result.stderr
+        assert "default template" in result.stderr
+
+    def test_template_present_no_warning(self, cli: Cli, repo: Path) -> None:
+        """With the template in place, build prints no warning."""
+        assert "warning" not in cli("build").stderr
+
+    def test_paths_relative_to_current_folder(self, cli: Cli, repo: Path) -> None:
+        """Both generated files are named relative to the current folder."""
+        (repo / "README.md").write_text("old\n", encoding="utf-8")
+        (repo / "data" / "papers.bib").write_text("old\n", encoding="utf-8")
+        lines = cli("build").stderr.splitlines()
+        assert lines == ["written: README.md", "written: data/papers.bib"]

@@ -7,6 +7,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console
 
 
@@ -57,3 +59,14 @@ def warning(message: str) -> None:
 
 def info(message: str) -> None:
     err().print(escape(message), soft_wrap=True)
+
+
+def shown(path: Path) -> str:
+    """A path as people want to read it: relative to the current folder when inside it, else absolute."""
+    from pathlib import Path
+
+    cwd = Path.cwd()
+    for candidate in (path.absolute(), path.resolve()):
+        if candidate.is_relative_to(cwd):
+            return str(candidate.relative_to(cwd))
+    return str(path.absolute())

@@ -42,5 +42,5 @@ def write(path: Path, change: Callable[[Survey], Survey], *, rebuild: bool) -> S
         if rebuild:
             for outcome in builder.build(after, path):
                 if outcome.status == "written":
-                    _console.info(f"written: {outcome.path}")
+                    _console.info(f"written: {_console.shown(outcome.path)}")
     return after
