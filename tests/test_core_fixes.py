@@ -181,3 +181,79 @@ class TestBuildMessages:
         (repo / "data" / "papers.bib").write_text("old\n", encoding="utf-8")
         lines = cli("build").stderr.splitlines()
         assert lines == ["written: README.md", "written: data/papers.bib"]
+
+
+class TestFilesAndLocks:
+    def test_save_through_symlink_keeps_the_link(self, cli: Cli, repo: Path, db_path: Path) -> None:
+        """Editing through a symlinked papers.toml changes the target and leaves the link a link."""
+        target = repo / "real.toml"
+        db_path.rename(target)
+        db_path.symlink_to(target)
+        cli("edit", KEY, "--set", "note=through the link")
+        assert db_path.is_symlink()
+        assert "through the link" in target.read_text(encoding="utf-8")
+
+    def test_read_only_folder_lock_hint(self, cli: Cli, repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A lock file that cannot be created (read-only folder) is one line with a hint."""
+        real_open = Path.open
+
+        def refuse(self: Path, *args: object, **kwargs: object) -> object:
+            if self.name.endswith(".lock"):
+                raise PermissionError(13, "Permission denied")
+            return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+        monkeypatch.setattr(Path, "open", refuse)
+        result = cli("edit", KEY, "--set", "note=x", code=1)
+        assert "cannot create lock file" in result.stderr and "the folder is read-only" in result.stderr
+
+    def test_build_check_needs_no_lock(self, cli: Cli, repo: Path, db_path: Path) -> None:
+        """`build --check` writes nothing, not even a lock file."""
+        cli("build", "--check")
+        assert not (repo / "data" / "papers.toml.lock").exists()
+
+    def test_waiting_for_another_process_is_said_once(self, cli: Cli, db_path: Path) -> None:
+        """When another process holds the lock, the command says once on stderr that it waits, then goes on."""
+        import fcntl
+        import threading
+
+        handle = (db_path.parent / "papers.toml.lock").open("a+b")
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        timer = threading.Timer(0.3, handle.close)
+        timer.start()
+        result = cli("edit", KEY, "--set", "note=after the wait")
+        timer.join()
+        assert result.stderr.count("waiting for another evlm process writing data/papers.toml ...") == 1
+        assert "after the wait" in db_path.read_text(encoding="utf-8")
+
+
+class TestHints:
+    def test_db_is_a_folder(self, cli: Cli, repo: Path) -> None:
+        """--db naming a folder says so and names the file to pass."""
+        result = cli("--db", "data", "list", code=1)
+        assert "names a folder" in result.stderr and "data/papers.toml" in result.stderr
+
+    def test_db_is_empty(self, cli: Cli, repo: Path) -> None:
+        """An empty --db is a usage error saying it is empty."""
+        assert "--db is empty" in cli("--db", "", "list", code=2).stderr
+
+    def test_key_in_wrong_case(self, cli: Cli, repo: Path) -> None:
+        """A key typed in upper case gets the right key as the first suggestion."""
+        assert "did you mean 'mbq2024modality'" in cli("show", "MBQ2024MODALITY", code=1).stderr
+
+    def test_no_color_on_a_terminal_has_no_escape_codes(
+        self, cli: Cli, repo: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """NO_COLOR=1 on a (forced) terminal prints no escape codes at all, bold included; without it, styles show."""
+        from evlm_cli.cli import _console
+
+        monkeypatch.setenv("FORCE_COLOR", "1")  # rich then treats the output as a terminal
+        try:
+            for no_color, styled in (("", True), ("1", False)):
+                monkeypatch.setenv("NO_COLOR", no_color)
+                _console.err.cache_clear()
+                _console.out.cache_clear()
+                result = cli("show", "nope", code=1)
+                assert ("\x1b[" in result.stderr) is styled
+        finally:
+            _console.err.cache_clear()
+            _console.out.cache_clear()

@@ -6,6 +6,7 @@ The outputs are README.md (beside `data/`) and the BibTeX file `data/papers.bib`
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 from dataclasses import dataclass
@@ -106,9 +107,11 @@ def _check_replaceable(path: Path) -> None:
 
 
 def build(survey: Survey, db_path: Path, *, check: bool = False) -> list[Outcome]:
-    """Write each stale output (atomically, under the database's lock), or with `check` only report it."""
+    """Write each stale output (atomically, under the database's lock), or with `check` only report it.
+
+    A check takes no lock, so it also works where nothing may be written (a read-only checkout)."""
     results = []
-    with locked(db_path):
+    with contextlib.nullcontext() if check else locked(db_path):
         for output in outputs(survey, db_path):
             current = current_bytes(output.path)
             if current == output.content.encode("utf-8"):

@@ -51,16 +51,26 @@ def bundled_path() -> Path:
 def locate(explicit: Path | None, *, cwd: Path | None = None) -> Location:
     """The database to use: `--db`, then `EVLM_DB`, then `data/papers.toml` above `cwd`, then the bundled copy."""
     if explicit is not None:
-        return Location(explicit, "--db")
+        return Location(_not_a_folder(explicit, "--db"), "--db")
     env = os.environ.get(DB_ENV)
     if env:
-        return Location(Path(env), DB_ENV)
+        return Location(_not_a_folder(Path(env), DB_ENV), DB_ENV)
     start = (cwd or Path.cwd()).resolve()
     for folder in (start, *start.parents):
         candidate = folder / DEFAULT_RELATIVE
         if candidate.is_file():
             return Location(candidate, "found")
     return Location(bundled_path(), "bundled")
+
+
+def _not_a_folder(path: Path, origin: str) -> Path:
+    if path.is_dir():
+        example = path / DEFAULT_RELATIVE.name
+        how = f"--db {example}" if origin == "--db" else f"{DB_ENV}={example}"
+        raise DatabaseError(
+            f"{origin} names a folder, not a database file", where=str(path), hint=f"pass the .toml file, e.g. {how}"
+        )
+    return path
 
 
 def require_writable(location: Location) -> Path:

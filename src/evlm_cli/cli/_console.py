@@ -1,9 +1,10 @@
-"""The two consoles: data goes to stdout, messages for people to stderr. rich honours NO_COLOR and non-TTY output."""
+"""The two consoles: data goes to stdout, messages for people to stderr. NO_COLOR and non-TTY output print no styles."""
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ def out() -> Console:
     """stdout: tables, listings, JSON."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, **_plain_if_no_color())
 
 
 @functools.cache
@@ -25,7 +26,14 @@ def err() -> Console:
     """stderr: errors, warnings, progress and summaries."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, **_plain_if_no_color())
+
+
+def _plain_if_no_color() -> dict[str, Any]:
+    """With NO_COLOR set (to anything), no styling at all: rich itself would drop colours but keep bold and dim."""
+    if os.environ.get("NO_COLOR"):
+        return {"color_system": None, "no_color": True}
+    return {}
 
 
 def escape(text: str) -> str:

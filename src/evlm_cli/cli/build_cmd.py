@@ -35,7 +35,13 @@ def build(
             f"{_console.shown(missing)} is missing, so evlm's default template is used "
             "(README.md loses what only your template held; restore it with git if it was deleted by mistake)"
         )
-    outcomes = builder.build(survey, where.path, check=check)
+    if check:
+        outcomes = builder.build(survey, where.path, check=True)
+    else:
+        from evlm_cli.cli._write import lock
+
+        with lock(where.path):
+            outcomes = builder.build(survey, where.path)
     stale = [o for o in outcomes if o.status == "stale"]
     for outcome in outcomes:
         if outcome.status == "stale":
