@@ -257,3 +257,34 @@ class TestHints:
         finally:
             _console.err.cache_clear()
             _console.out.cache_clear()
+
+
+class TestImportAndToc:
+    @pytest.mark.parametrize("content", ["", "just some prose\n\nand more\n"])
+    def test_import_of_empty_readme_is_an_error(self, cli: Cli, tmp_path: Path, content: str) -> None:
+        """A README with no headings and no papers is refused and nothing is written."""
+        source = tmp_path / "empty.md"
+        source.write_text(content, encoding="utf-8")
+        target = tmp_path / "out" / "papers.toml"
+        result = cli("--db", str(target), "import", "readme", str(source), code=1)
+        assert f"no sections or papers found in {source}" in result.stderr
+        assert not target.parent.exists() or not any(target.parent.iterdir())
+
+    def test_database_header_is_generic(self) -> None:
+        """The database's header comment names no particular survey."""
+        from evlm_cli.model import Survey, SurveyInfo
+
+        first = db.dumps(Survey(SurveyInfo(title="Other"))).splitlines()[0]
+        assert first.startswith("# A survey database managed by evlm") and "Vision" not in first
+
+    def test_toc_anchor_after_readme_own_heading(self) -> None:
+        """Sections named like the README's own headings link to GitHub's `-1` anchors, not to those headings."""
+        from evlm_cli.model import Section, Survey, SurveyInfo
+        from evlm_cli.render.readme import default_template, render_readme
+
+        info = SurveyInfo(title="S", abstract="Text.", toc_title="Table of Contents")
+        survey = Survey(info, (Section("abstract", "Abstract"), Section("toc", "Table of Contents"), Section("x", "X")))
+        readme = render_readme(survey, default_template())
+        assert "- [Abstract](#abstract-1)" in readme
+        assert "- [Table of Contents](#table-of-contents-1)" in readme
+        assert "- [X](#x)" in readme and "\x00" not in readme

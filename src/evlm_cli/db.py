@@ -431,7 +431,10 @@ def _record(obj: Any, keep: set[str]) -> dict[str, Any]:
     return out
 
 
-_HEADER = "# The Efficient Vision Language Models survey: the one source of truth. Format: docs/database.md.\n"
+_HEADER = (
+    "# A survey database managed by evlm: change it with evlm (or by hand), then run `evlm build`."
+    " Format: docs/database.md.\n"
+)
 
 
 def dumps(survey: Survey) -> str:

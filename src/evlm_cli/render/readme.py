@@ -73,15 +73,17 @@ def render_readme(survey: Survey, template: str, *, template_name: str = TEMPLAT
         "header": _header(survey.info),
         # The list is filled in once the headings of the whole document are known.
         "toc": f"## {join_emoji(survey.info.toc_emoji, survey.info.toc_title)}\n\x00toc\x00",
-        "papers": _papers(survey),
+        # The marker tells the table of contents where the sections start (see _toc); it is removed below.
+        "papers": _PAPERS_START + _papers(survey),
         "footer": survey.info.footer,
     }
     text = _PLACEHOLDER.sub(lambda m: regions[m.group("name")], template)
-    text = text.replace("\x00toc\x00", _toc(survey, text))
+    text = text.replace("\x00toc\x00", _toc(survey, text)).replace(_PAPERS_START, "")
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip("\n") + "\n"
 
 
+_PAPERS_START = "\x00papers\x00\n"
 _HINT = "the template needs each of " + ", ".join(f"<!-- evlm:{n} -->" for n in PLACEHOLDERS) + " once"
 
 
@@ -126,13 +128,17 @@ def _papers(survey: Survey) -> str:
 
 
 def _toc(survey: Survey, document: str) -> str:
-    """The table of contents, its links computed from every heading of the document as GitHub does."""
+    """The table of contents, its links computed from every heading of the document as GitHub does.
+
+    Headings above the paper list (the README's own `Abstract`, say) count for the anchors' `-1` suffixes but are
+    never taken for a section of the same title."""
     found = headings(document)
     anchors = unique_anchors([text for _, text in found])
+    before_papers = len(headings(document.partition(_PAPERS_START)[0]))
     section_texts = [join_emoji(s.emoji, s.title) for s in survey.sections]
     lines = []
     position = 0
-    for (_, text), anchor in zip(found, anchors, strict=True):
+    for (_, text), anchor in list(zip(found, anchors, strict=True))[before_papers:]:
         if position < len(section_texts) and text == section_texts[position]:
             section = survey.sections[position]
             indent = "  " * (survey.depth(section.id) - 1)
