@@ -14,8 +14,10 @@ from bibtex_check import assert_clean, require_bibtex, run_bibtex
 from conftest import SHIPPED_DB
 from evlm_cli import db, latex
 from evlm_cli.importers.bibtex import parse_bibtex
+from evlm_cli.keys import NameParts, is_organisation, split_name
 from evlm_cli.model import Link, Paper, Section, Survey, SurveyInfo
-from evlm_cli.render.bibtex import name_latex, render_biblatex, render_bibtex, title_latex
+from evlm_cli.render.bibtex import authors_latex, name_latex, render_biblatex, render_bibtex, title_latex
+from evlm_cli.render.ris import render_ris
 from evlm_cli.text import normalize_space
 
 SPECIALS = "&%$#_{}~^\\<>|\"[]@,=()'`-!?"
@@ -32,7 +34,26 @@ hostile_text = st.text(
     min_size=1,
     max_size=40,
 ).filter(lambda text: normalize_space(text) != "")
-hostile_name = hostile_text.filter(lambda name: "," not in name and normalize_space(name).lower() != "others")
+hostile_name = hostile_text.filter(
+    lambda name: "," not in name and normalize_space(name).lower() != "others" and not is_organisation(name)
+)
+# Names with particles, capitalised particles and suffixes, which "First Last" output used to mangle.
+styled_name = st.builds(
+    lambda first, von, last, jr: " ".join(part for part in (first, von, last, jr) if part),
+    st.sampled_from(["Martin Luther", "Jean-Claude", "Zoë", "A.", "Ludwig"]),
+    st.sampled_from(["", "van", "von der", "de la", "Van", "De", "van Der"]),
+    st.sampled_from(["King", "Damme", "Beethoven", "Müller-Lüdenscheidt", "{Ó}Brien"]),
+    st.sampled_from(["", "Jr.", "Sr.", "III"]),
+)
+organisation = st.sampled_from(["{Barnes and Noble, Inc.}", "{Gemini Team}", "{Ben & Jerry's}"])
+
+
+@st.composite
+def author_lists(draw: st.DrawFn) -> tuple[str, ...]:
+    """Up to four hostile, styled or organisation names, sometimes ending in `others` (et al.)."""
+    names: list[str] = draw(st.lists(st.one_of(hostile_name, styled_name, organisation), max_size=4))
+    et_al: bool = draw(st.booleans())
+    return (*names, "others") if names and et_al else tuple(names)
 
 
 def survey_with(papers: list[Paper]) -> Survey:
@@ -57,7 +78,7 @@ def hostile_papers(draw: st.DrawFn) -> list[Paper]:
                 key=f"k{index}{draw(st.sampled_from(['', 'x', '-1', ':a.b_c']))}",
                 title=f"{draw(hostile_text)} {index}",
                 section="s",
-                authors=tuple(draw(st.lists(hostile_name, max_size=4))),
+                authors=draw(author_lists()),
                 year=draw(st.one_of(st.none(), st.integers(1950, 2025))),
                 venue=draw(st.one_of(st.sampled_from(["", "arXiv", "NeurIPS", "Transactions on X"]), hostile_text)),
                 links=(Link("Code", "https://github.com/a/b?x=1&y={2}%"),) if draw(st.booleans()) else (),
@@ -91,6 +112,16 @@ class TestLatex:
         """decode(encode(text)) gives the text back, white space collapsed."""
         assert latex.decode(latex.encode(text)) == normalize_space(text)
 
+    @settings(max_examples=300, deadline=None)
+    @given(hostile_text | st.text(st.characters(min_codepoint=32, max_codepoint=126)))
+    def test_fast_path_agrees_with_the_character_loop(self, text: str) -> None:
+        """Plain ASCII text skips the per-character loop; the result is what the loop gives."""
+        slow = "".join(
+            ("{}" if a + b in latex._LIGATURES else "") + latex.encode_char(b)
+            for a, b in zip(" " + normalize_space(text), normalize_space(text), strict=False)
+        )
+        assert latex.encode(text) == slow
+
     @settings(max_examples=200, deadline=None)
     @given(hostile_text)
     def test_encoded_text_is_brace_balanced(self, text: str) -> None:
@@ -122,13 +153,62 @@ class TestTitleAndNames:
 
     def test_and_in_a_name_cannot_split_it(self) -> None:
         """A literal `and` is braced, so BibTeX sees one name."""
-        assert name_latex("Barnes and Noble") == "Barnes {and} Noble"
+        assert name_latex("Barnes and Noble") == "Noble, Barnes {and}"
 
     def test_extra_commas_cannot_reorder_a_name(self) -> None:
         """A name with more than one comma, or an empty side, is braced whole."""
         assert name_latex("Smith, John, Jr, III") == "{Smith, John, Jr, III}"
         assert name_latex("Smith,") == "{Smith,}"
         assert name_latex("Smith, John") == "Smith, John"
+
+
+class TestNames:
+    @pytest.mark.parametrize(
+        ("name", "parts"),
+        [
+            ("Martin Luther King Jr.", NameParts("Martin Luther", "", "King", "Jr.")),
+            ("Martin Luther King, Jr.", NameParts("Martin Luther", "", "King", "Jr.")),
+            ("King, Jr., Martin Luther", NameParts("Martin Luther", "", "King", "Jr.")),
+            ("Jean-Claude Van Damme", NameParts("Jean-Claude", "", "Van Damme")),
+            ("Ludwig van Beethoven", NameParts("Ludwig", "van", "Beethoven")),
+            ("van Beethoven, Ludwig", NameParts("Ludwig", "van", "Beethoven")),
+            ("Vincent Van der Berg", NameParts("Vincent", "", "Van der Berg")),
+            ("Müller, Jörg", NameParts("Jörg", "", "Müller")),
+            ("{Barnes and Noble, Inc.}", NameParts(literal="Barnes and Noble, Inc.")),
+            ("Smith, John, Jr, III", NameParts(literal="Smith, John, Jr, III")),
+            ("Plato", NameParts(last="Plato")),
+        ],
+    )
+    def test_split_name(self, name: str, parts: NameParts) -> None:
+        """Names split into BibTeX's first, von, last and jr parts (one rule for keys and every format)."""
+        assert split_name(name) == parts
+
+    def test_bibtex_writes_last_jr_first(self) -> None:
+        """BibTeX names are `von Last, Jr, First`, a capitalised multi-word last name braced, particles outside."""
+        assert name_latex("Martin Luther King Jr.") == "King, Jr., Martin Luther"
+        assert name_latex("Jean-Claude Van Damme") == "{Van Damme}, Jean-Claude"
+        assert name_latex("Ludwig van Beethoven") == "van Beethoven, Ludwig"
+        assert name_latex("{Barnes and Noble, Inc.}") == "{Barnes and Noble, Inc.}"
+        assert authors_latex(["Wei Zhang", "others"]) == "Zhang, Wei and others"
+
+    def test_real_bibtex_prints_suffixes_particles_and_et_al(self, tmp_path: Path) -> None:
+        """bibtex (abbrv) prints "M. L. King, Jr.", "J.-C. Van Damme", the organisation whole and "et al."."""
+        authors = ("Martin Luther King Jr.", "Jean-Claude Van Damme", "{Barnes and Noble, Inc.}", "others")
+        papers = [paper(key="k", authors=authors, year=2020, venue="CVPR")]
+        run = run_bibtex(render_bibtex(papers), ["k"], tmp_path, "abbrv")
+        assert not run.problems, run.log
+        printed = normalize_space(run.bbl.replace("~", " ").replace("{", "").replace("}", ""))
+        assert "M. L. King, Jr., J.-C. Van Damme, Barnes and Noble, Inc., et al." in printed
+
+    def test_ris_names(self) -> None:
+        """RIS authors are `von Last, First, Suffix`; organisations whole; `others` left out."""
+        authors = ("Martin Luther King Jr.", "Ludwig van Beethoven", "{Barnes and Noble, Inc.}", "others")
+        lines = [line for line in render_ris([paper(authors=authors)]).splitlines() if line.startswith("AU")]
+        assert lines == [
+            "AU  - King, Martin Luther, Jr.",
+            "AU  - van Beethoven, Ludwig",
+            "AU  - Barnes and Noble, Inc.",
+        ]
 
 
 class TestEntryTypes:

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from conftest import SHIPPED_DB, TEST_DATA, Cli
 from evlm_cli import db
-from evlm_cli.model import Link, Paper
+from evlm_cli.model import Link, Paper, Section, Survey, SurveyInfo
 from evlm_cli.render.csl import render_csl_json
 from evlm_cli.render.formats import FORMATS
 from evlm_cli.render.ris import render_ris
-from evlm_cli.selection import matches_query
+from evlm_cli.selection import matching_keys
 
 CSL_SCHEMA = TEST_DATA / "csl-data.schema.json"
 
@@ -82,10 +82,17 @@ class TestFormats:
         ]
 
     def test_unknown_format(self, cli: Cli, repo: Path) -> None:
-        """An unknown format is one error line listing the formats."""
-        result = cli("export", "endnote", code=1)
-        assert "unknown export format 'endnote'" in result.stderr
+        """An unknown format is a usage error (exit 2) listing the formats; a format's case does not matter."""
+        result = cli("export", "endnote", code=2)
+        assert "'endnote' is not one of" in result.stderr
         assert "csl-json" in result.stderr
+        assert cli("export", "BibTeX", "-k", "mbq2024modality").stdout.startswith("@")
+
+    def test_format_choices_are_the_registry(self) -> None:
+        """The CLI's list of format names is exactly the registry's."""
+        from evlm_cli.cli.export_cmd import ExportFormat
+
+        assert [f.value for f in ExportFormat] == list(FORMATS)
 
 
 class TestSelection:
@@ -109,11 +116,21 @@ class TestSelection:
         exported = json.loads(cli("export", "json", "--query", "balanced QUANTIZATION").stdout)
         assert [item["key"] for item in exported] == ["mbq2024modality"]
 
-    def test_matches_query_folds_accents(self) -> None:
-        """The query matches accent- and case-insensitively, across fields."""
-        paper = Paper("k", "Über Pruning", "s", authors=("Jörg Müller",), tags=("edge",))
-        assert matches_query(paper, "uber muller edge")
-        assert not matches_query(paper, "uber quantization")
+    def test_query_is_the_search_engine(self) -> None:
+        """--query matches as `evlm search` does: accents and case folded, across fields, with stemming."""
+        survey = Survey(
+            SurveyInfo(title="t"),
+            sections=(Section("s", "Things"),),
+            papers=(Paper("k", "Über Pruning", "s", authors=("Jörg Müller",), tags=("edge",)),),
+        )
+        assert matching_keys(survey, "uber muller edge") == {"k"}
+        assert matching_keys(survey, "pruned") == {"k"}
+        assert matching_keys(survey, "uber quantization") == set()
+
+    def test_export_query_uses_search_syntax(self, cli: Cli, repo: Path) -> None:
+        """`export --query` takes the search language: stems, prefixes and fields."""
+        exported = json.loads(cli("export", "json", "--query", "prun* year:2024 venue:iclr").stdout)
+        assert [item["key"] for item in exported] == ["lin2024mope", "isomorphic2024pruning", "ecoflap2024efficient"]
 
 
 class TestOutputFile:
@@ -128,9 +145,20 @@ class TestOutputFile:
         assert not list(tmp_path.glob(".out.bib.*"))
 
     def test_unwritable_output_is_an_error(self, cli: Cli, repo: Path, tmp_path: Path) -> None:
-        """-o into a missing folder is one clear error line."""
-        result = cli("export", "bibtex", "-o", str(tmp_path / "missing" / "out.bib"), code=1)
-        assert "cannot write" in result.stderr
+        """-o into a missing folder is a usage error naming the folder, and nothing is written."""
+        result = cli("export", "bibtex", "-o", str(tmp_path / "missing" / "out.bib"), code=2)
+        assert "does not exist; create it first" in result.stderr
+        assert not (tmp_path / "missing").exists()
+
+    def test_empty_or_folder_output_is_a_usage_error(self, cli: Cli, repo: Path, tmp_path: Path) -> None:
+        """-o '' and -o FOLDER are usage errors (exit 2) with a hint, not an OS error about '.'."""
+        assert "--output" in cli("export", "bibtex", "-o", "", code=2).stderr
+        assert "is empty; give a file name" in cli("export", "bibtex", "-o", "", code=2).stderr
+        folder = tmp_path / "out"
+        folder.mkdir()
+        result = cli("export", "bibtex", "-o", str(folder), code=2)
+        assert "is a folder; give a file name" in result.stderr
+        assert list(folder.iterdir()) == []
 
 
 class TestCslJson:
@@ -154,10 +182,24 @@ class TestCslJson:
         validate_csl(text)
         (item,) = json.loads(text)
         assert item["type"] == "paper-conference"
-        assert item["author"] == [{"family": "van Beethoven", "given": "Ludwig"}, {"literal": "OpenAI"}]
+        assert item["author"] == [
+            {"family": "Beethoven", "given": "Ludwig", "non-dropping-particle": "van"},
+            {"literal": "OpenAI"},
+        ]
         assert item["issued"] == {"date-parts": [[2024]]}
         assert item["container-title"] == "ICML"
         assert item["note"] == "Code: https://github.com/a/b"
+
+    def test_suffixes_organisations_and_et_al(self) -> None:
+        """CSL gets the suffix apart, an organisation as a literal, and no name for a final `others`."""
+        authors = ("Martin Luther King Jr.", "Jean-Claude Van Damme", "{Barnes and Noble, Inc.}", "others")
+        text = render_csl_json([Paper("k", "T", "s", authors=authors, year=2024)])
+        validate_csl(text)
+        assert json.loads(text)[0]["author"] == [
+            {"family": "King", "given": "Martin Luther", "suffix": "Jr."},
+            {"family": "Van Damme", "given": "Jean-Claude"},
+            {"literal": "Barnes and Noble, Inc."},
+        ]
 
     @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(

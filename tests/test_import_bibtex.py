@@ -11,9 +11,14 @@ from hypothesis import strategies as st
 
 from conftest import TEST_DATA, Cli
 from evlm_cli import db
-from evlm_cli.importers.bibtex import evaluate
+from evlm_cli.importers.bibtex import evaluate, parse_bibtex
+from evlm_cli.model import Paper, Section, Survey, SurveyInfo
 
 MESSY = TEST_DATA / "messy.bib"
+
+
+def survey_with(*papers: Paper) -> Survey:
+    return Survey(info=SurveyInfo(title="t"), sections=(Section("s", "S"),), papers=papers)
 
 
 def import_json(cli: Cli, *args: str, code: int = 0) -> dict[str, list[dict[str, object]]]:
@@ -48,7 +53,7 @@ class TestMessyFile:
         survey = db.load(db_path)
         first = survey.paper("muller2023uber")
         assert first.title == "Über CLIP: Token Pruning for Vision–Language Models"
-        assert first.authors == ("Jörg Müller", "Émile Zola", "Văn Nguyễn")
+        assert first.authors == ("Jörg Müller", "Émile Zola", "Văn Nguyễn", "others")  # `and others` is kept
         assert first.venue == "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition"
         assert first.doi == "10.1109/cvpr52729.2023.00001"
         assert survey.paper("roy2022parenthesised").title == "Parenthesised Entries Are Legal Too"
@@ -126,13 +131,12 @@ class TestUnusableInput:
         assert db_path.read_bytes() == before
 
     def test_not_utf8(self, cli: Cli, db_path: Path, tmp_path: Path) -> None:
-        """A file that is not UTF-8 is refused without writing."""
+        """A Latin-1 file is read as Windows-1252 with a warning naming the line of the first bad byte."""
         latin = tmp_path / "latin1.bib"
-        latin.write_bytes("@article{a, title={M\u00fcller}}".encode("latin-1"))
-        before = db_path.read_bytes()
-        result = cli("import", "bibtex", str(latin), "--section", "structured", code=1)
-        assert "not UTF-8" in result.stderr
-        assert db_path.read_bytes() == before
+        latin.write_bytes("% refs\n@article{a, title={M\u00fcller \u00e9t\u00e9}}".encode("latin-1"))
+        result = cli("import", "bibtex", str(latin), "--section", "structured")
+        assert "not UTF-8 (first bad byte on line 2); read as Windows-1252" in result.stderr
+        assert [p.title for p in db.load(db_path).papers_in("structured")][-1] == "Müller été"
 
     def test_no_entries(self, cli: Cli, db_path: Path, tmp_path: Path) -> None:
         """A file with no entry at all (here: only a broken one) is an error, and nothing is written."""
@@ -194,3 +198,86 @@ def test_any_text_imports_valid_papers_or_fails_cleanly(text: str) -> None:
     for paper in result.papers:
         check_paper(paper, {"s"}, seen)
         seen.add(paper.key)
+
+
+class TestDroppedFields:
+    """Fields a first version dropped or mangled without a word."""
+
+    def parse(self, body: str, **options: object) -> Paper:
+        result = parse_bibtex(f"@misc{{k, title={{T}}, {body}}}", survey_with(), "s", **options)  # type: ignore[arg-type]
+        (paper,) = result.papers
+        self.problems = [p.reason for p in result.problems]
+        return paper
+
+    @pytest.mark.parametrize(
+        "doi",
+        ["https://doi.org/10.1109/ABC.2020.1", "http://dx.doi.org/10.1109/ABC.2020.1", "doi:10.1109/ABC.2020.1"],
+    )
+    def test_doi_in_url_form(self, doi: str) -> None:
+        """A DOI written as a doi.org URL or with `doi:` is parsed, not dropped."""
+        assert self.parse(f"doi = {{{doi}}}").doi == "10.1109/abc.2020.1"
+
+    def test_a_doi_that_is_not_one_is_reported(self) -> None:
+        """A doi field that holds no DOI is left out with a problem line."""
+        assert self.parse("doi = {n/a}").doi is None
+        assert any("doi 'n/a' is not a DOI" in reason for reason in self.problems)
+
+    def test_url_in_howpublished_is_the_link_not_the_venue(self) -> None:
+        """`howpublished = {\\url{...}}` becomes the Paper link and no venue `<https://...>`."""
+        paper = self.parse("howpublished = {\\url{https://example.com/a_b}}")
+        assert (paper.venue, paper.paper_url) == ("", "https://example.com/a_b")
+        paper = self.parse("howpublished = {Blog, \\href{https://example.com/p}{the post}}")
+        assert (paper.venue, paper.paper_url) == ("Blog", "https://example.com/p")
+
+    def test_href_in_a_note_does_not_crash(self) -> None:
+        """`\\href{url}{text}` anywhere decodes to `text <url>` (pylatexenc alone raises IndexError)."""
+        assert self.parse("note = {see \\href{https://a.b/c}{here}}").note == "see here <https://a.b/c>"
+
+    def test_and_others_is_kept(self) -> None:
+        """`and others` stays as the last author, so the list is known to be incomplete."""
+        assert self.parse('author = "Zhang, Wei and others"').authors == ("Wei Zhang", "others")
+
+    def test_braced_organisation_is_one_author(self) -> None:
+        """A corporate author braced whole stays one author, stored in braces."""
+        paper = self.parse("author = {{Barnes and Noble, Inc.} and Doe, Jane and {OpenAI}}")
+        assert paper.authors == ("{Barnes and Noble, Inc.}", "Jane Doe", "OpenAI")
+
+    @pytest.mark.parametrize("year", ["2020--2021", "2020/21", "2020 and 2021"])
+    def test_year_range_keeps_the_first_year_and_says_so(self, year: str) -> None:
+        """A year range keeps its first year and is reported, not silently cut."""
+        assert self.parse(f"year = {{{year}}}").year == 2020
+        assert any("is a range or list; kept the first year, 2020" in reason for reason in self.problems)
+
+    def test_a_date_is_not_a_range(self) -> None:
+        """A BibLaTeX date like 2020-05-12 or 2020-05 is a year without a problem."""
+        assert self.parse("date = {2020-05-12}").year == 2020
+        assert self.parse("date = {2020-05}").year == 2020
+        assert self.problems == []
+
+
+class TestKeysIgnoreCase:
+    def test_keep_keys_replaces_a_key_differing_only_in_case(self, cli: Cli, db_path: Path, tmp_path: Path) -> None:
+        """--keep-keys does not keep `MBQ2024Modality` next to `mbq2024modality`: a new key is made and reported."""
+        bib = tmp_path / "case.bib"
+        bib.write_text("@misc{MBQ2024Modality, title={Another Paper}, author={Jane Doe}, year=2024}\n")
+        result = cli("import", "bibtex", str(bib), "--section", "structured", "--keep-keys")
+        assert "'MBQ2024Modality' is taken (BibTeX ignores case in keys); imported as 'doe2024another'" in result.stderr
+        keys = [p.key.casefold() for p in db.load(db_path).papers]
+        assert len(keys) == len(set(keys))
+
+    def test_keys_within_one_file_differing_in_case(self) -> None:
+        """Two entries of one file whose keys differ only in case get distinct keys."""
+        bib = "@misc{Abc, title={One}}\n@misc{aBC, title={Two}}\n"
+        result = parse_bibtex(bib, survey_with(), "s", keep_keys=True)
+        assert [p.key for p in result.papers] == ["Abc", "two"]
+
+
+class TestNoBuild:
+    def test_no_build_leaves_the_generated_files(self, cli: Cli, db_path: Path) -> None:
+        """--no-build adds the papers but leaves README.md and papers.bib as they were (like add --no-build)."""
+        bib = db_path.parent / "papers.bib"
+        before = bib.read_bytes()
+        cli("import", "bibtex", str(MESSY), "--section", "structured", "--no-build")
+        assert db.load(db_path).has_paper("muller2023uber")
+        assert bib.read_bytes() == before
+        cli("build", "--check", code=1)

@@ -29,6 +29,16 @@ class TestRule:
         taken = {"shinde2025efficient", "shinde2025efficienta"}
         assert make_key("Efficient X", ["A Shinde"], 2025, taken) == "shinde2025efficientb"
 
+    def test_collisions_ignore_case(self) -> None:
+        """A key taken in another case counts as taken, as it does for BibTeX ("Repeated entry")."""
+        assert make_key("Efficient X", ["A Shinde"], 2025, {"Shinde2025Efficient"}) == "shinde2025efficienta"
+
+    def test_particles_and_suffixes_in_names(self) -> None:
+        """The name part of a key is the family name with its particles, without a Jr. suffix."""
+        assert base_key("Dreams", ["Martin Luther King, Jr."], 1963) == "king1963dreams"
+        assert base_key("Ninth", ["Ludwig van Beethoven"], 1824) == "vanbeethoven1824ninth"
+        assert base_key("Kicks", ["{Barnes and Noble, Inc.}"], 2020) == "barnesandnobleinc2020kicks"
+
     @settings(max_examples=200, deadline=None)
     @given(st.text(max_size=40), st.lists(st.text(max_size=20), max_size=3), st.none() | st.integers(1900, 2030))
     def test_every_generated_key_is_valid(self, title: str, authors: list[str], year: int | None) -> None:
@@ -63,6 +73,19 @@ class TestRekey:
         assert "key 'mbq2024modality' is already taken" in result.stderr
         assert db_path.read_bytes() == before
 
+    def test_refuses_a_key_differing_only_in_case(self, cli: Cli, db_path: Path) -> None:
+        """A NEW key equal to a taken one but for case is refused (BibTeX ignores case in keys)."""
+        before = db_path.read_bytes()
+        result = cli("rekey", "mbq2024modality", "VLM2024post", code=1)
+        assert "key 'VLM2024post' is already taken (BibTeX ignores case in keys" in result.stderr
+        assert "'vlm2024post'" in result.stderr
+        assert db_path.read_bytes() == before
+
+    def test_may_change_the_case_of_its_own_key(self, cli: Cli, db_path: Path) -> None:
+        """Renaming a key to itself in another case is allowed: it clashes with nothing."""
+        cli("rekey", "vlm2024post", "VLM2024post")
+        assert db.load(db_path).has_paper("VLM2024post")
+
     def test_refuses_a_malformed_key(self, cli: Cli, db_path: Path) -> None:
         """A NEW key with characters BibTeX cannot take is refused."""
         result = cli("rekey", "vlm2024post", "bad key{", code=1)
@@ -87,3 +110,17 @@ class TestRekey:
 
         db.update(db_path, retitle)
         assert db.load(db_path).paper("mbq2024modality").title == "Completely Different"
+
+
+class TestValidation:
+    def test_duplicate_key_ignores_case(self) -> None:
+        """Schema validation calls two keys differing only in case a duplicate key."""
+        import pytest
+
+        from evlm_cli.errors import DatabaseError
+        from evlm_cli.model import Paper, Section, SurveyInfo, validate
+
+        papers = (Paper("abc2020x", "One", "s"), Paper("ABC2020x", "Two", "s"))
+        survey = Survey(info=SurveyInfo(title="t"), sections=(Section("s", "S"),), papers=papers)
+        with pytest.raises(DatabaseError, match="duplicate key"):
+            validate(survey)

@@ -1,5 +1,5 @@
 """`python -m evlm_cli` runs the command-line tool."""
 
-from evlm_cli.cli import main
+from evlm_cli.launcher import main
 
 main()

@@ -448,6 +448,12 @@ def save(survey: Survey, path: Path) -> None:
     """Validate, then write atomically. Callers that read-modify-write use `update` to hold the lock."""
     validate(survey)
     atomic_write(path, dumps(survey))
+    try:  # keep the search cache warm; it is only a cache, so it never fails a write
+        from evlm_cli.search.index import refresh_after_write
+
+        refresh_after_write(path, survey)
+    except Exception:  # noqa: BLE001, S110 - any cache failure is recovered by the next read
+        pass
 
 
 def update(path: Path, change: Callable[[Survey], Survey]) -> Survey:

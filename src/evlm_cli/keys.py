@@ -13,9 +13,10 @@ import itertools
 import re
 import string
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 
 from evlm_cli.model import Survey
-from evlm_cli.text import ascii_fold
+from evlm_cli.text import ascii_fold, normalize_space
 
 STOPWORDS = frozenset(
     """a an the and or but nor of on in into onto at to for from by with without via as is are be
@@ -25,20 +26,92 @@ STOPWORDS = frozenset(
 _NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "le", "la", "du", "dos"})
 
 
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+@dataclass(frozen=True, slots=True)
+class NameParts:
+    """A person's name in BibTeX's four parts: `first von last, jr`.
+
+    `literal` is set instead for an organisation (stored in braces: `{Barnes and Noble, Inc.}`, kept whole) and
+    for a name that cannot be split (one word, or more commas than BibTeX allows); the other parts are then empty.
+    """
+
+    first: str = ""
+    von: str = ""
+    last: str = ""
+    jr: str = ""
+    literal: str = ""
+
+    @property
+    def family(self) -> str:
+        """The family name with its lower-case particles (`van Beethoven`), or the literal name."""
+        return " ".join(part for part in (self.von, self.last) if part) or self.literal
+
+
+def is_organisation(author: str) -> bool:
+    """True for a name stored whole in braces (`{Barnes and Noble, Inc.}`): one author, never split."""
+    author = author.strip()
+    if not (author.startswith("{") and author.endswith("}")):
+        return False
+    depth = 0
+    for index, char in enumerate(author):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0:
+            return index == len(author) - 1
+    return False
+
+
+def _is_suffix(word: str) -> bool:
+    return word.rstrip(".").lower() in _SUFFIXES
+
+
+def split_name(author: str) -> NameParts:
+    """`First von Last Jr`, `von Last, First`, `von Last, Jr, First` or `First von Last, Jr` split into parts.
+
+    Particles (van, von, de, ...) directly before the last word belong to the family name; the lower-case ones
+    before the first capitalised particle are the `von` part (`Ludwig van Beethoven`), a capitalised one starts
+    the last name (`Jean-Claude Van Damme`). A trailing `Jr.`, `Sr.`, `II`, `III`, `IV` is the `jr` part.
+    """
+    name = normalize_space(author)
+    if is_organisation(name):
+        return NameParts(literal=normalize_space(name[1:-1]))
+    if "," in name:
+        pieces = [normalize_space(piece) for piece in name.split(",")]
+        if len(pieces) == 2 and _is_suffix(pieces[1]) and " " in pieces[0]:
+            plain = split_name(pieces[0])
+            return NameParts(plain.first, plain.von, plain.last, pieces[1]) if plain.first else NameParts(literal=name)
+        if len(pieces) == 2:
+            before, jr, first = pieces[0], "", pieces[1]
+        elif len(pieces) == 3:
+            before, jr, first = pieces
+        else:
+            return NameParts(literal=name)
+        words = before.split()
+        if not words or not first or (len(pieces) == 3 and not jr):
+            return NameParts(literal=name)
+        count = 0
+        while count < len(words) - 1 and words[count][:1].islower():
+            count += 1
+        return NameParts(first, " ".join(words[:count]), " ".join(words[count:]), jr)
+    words = name.split()
+    jr = words.pop() if len(words) > 1 and _is_suffix(words[-1]) else ""
+    if not words:
+        return NameParts(literal=name)
+    start = len(words) - 1
+    while start > 0 and words[start - 1].lower() in _NAME_PARTICLES:
+        start -= 1
+    particles = words[start:-1]
+    lower = 0
+    while lower < len(particles) and particles[lower][:1].islower():
+        lower += 1
+    first = " ".join(words[:start])
+    return NameParts(first, " ".join(particles[:lower]), " ".join([*particles[lower:], words[-1]]), jr)
+
+
 def last_name(author: str) -> str:
     """The family name of `Last, First` or `First Last` (dropping `Jr.` and keeping `van der` with it)."""
-    author = author.strip()
-    if "," in author:
-        return author.split(",", 1)[0].strip()
-    parts = [p for p in author.split() if p.rstrip(".").lower() not in {"jr", "sr", "ii", "iii", "iv"}]
-    if not parts:
-        return ""
-    name = [parts[-1]]
-    for part in reversed(parts[:-1]):
-        if part.lower() not in _NAME_PARTICLES:
-            break
-        name.insert(0, part)
-    return " ".join(name)
+    return split_name(author).family
 
 
 def _words(text: str) -> list[str]:
@@ -62,12 +135,13 @@ def base_key(title: str, authors: Sequence[str], year: int | None) -> str:
 
 
 def make_key(title: str, authors: Sequence[str], year: int | None, taken: Collection[str]) -> str:
-    """A key by the rule above that is not in `taken`."""
+    """A key by the rule above that is not in `taken`, compared case-insensitively as BibTeX compares keys."""
     base = base_key(title, authors, year)
-    if base not in taken:
+    folded = {key.casefold() for key in taken}
+    if base.casefold() not in folded:
         return base
     for suffix in _suffixes():
-        if base + suffix not in taken:
+        if (base + suffix).casefold() not in folded:
             return base + suffix
     raise AssertionError("unreachable: the suffixes are endless")
 
@@ -93,7 +167,11 @@ def rename(survey: Survey, old: str, new: str) -> Survey:
     problem = validate_key(new)
     if problem:
         raise EvlmError(f"new key {new!r} {problem}", hint="e.g. 'shinde2025efficient'")
-    if survey.has_paper(new):
-        raise EvlmError(f"key {new!r} is already taken", hint=f"`evlm show {new}` shows that paper; pick another key")
+    clash = next((p.key for p in survey.papers if p is not paper and p.key.casefold() == new.casefold()), None)
+    if clash is not None:
+        same = "" if clash == new else f" (BibTeX ignores case in keys, so it clashes with {clash!r})"
+        raise EvlmError(
+            f"key {new!r} is already taken{same}", hint=f"`evlm show {clash}` shows that paper; pick another key"
+        )
     papers = tuple(replace(p, key=new) if p is paper else p for p in survey.papers)
     return replace(survey, papers=papers)

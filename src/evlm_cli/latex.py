@@ -57,11 +57,20 @@ _LIGATURES = frozenset({"--", "''", "``", "!`", "?`"})
 _NEEDS_DECODING = re.compile(r"[\\{}$~%]|--|''|``|!`|\?`")
 
 
+_PLAIN = re.compile(r"[ !\'(-;=?-Z`a-z]*")
+"""Printable ASCII without the specials of `_ESCAPES`: such text (most titles) needs no encoding..."""
+_PLAIN_LIGATURE = re.compile(r"--|''|``|!`|\?`")
+"""... unless it holds a ligature pair."""
+
+
 def encode(text: str) -> str:
     """`text` as the body of a BibTeX field: white space collapsed, control characters dropped."""
+    text = normalize_space(text)
+    if _PLAIN.fullmatch(text) and not _PLAIN_LIGATURE.search(text):
+        return text  # the fast path: the loop below would return it unchanged
     out: list[str] = []
     previous = ""
-    for char in normalize_space(text):
+    for char in text:
         if previous + char in _LIGATURES:
             out.append("{}")
         out.append(encode_char(char))
@@ -92,11 +101,18 @@ def decode(value: str) -> str:
     """
     if not _NEEDS_DECODING.search(value):
         return normalize_space(value)
+    value = _HREF.sub(lambda m: f"{m.group(2)} <{m.group(1)}>", value)  # pylatexenc 2.11 crashes on \href
     fast = _decode_simple(value)
     if fast is not None:
         return normalize_space(fast)
-    text: str = _decoder().latex_to_text(value)
+    try:
+        text: str = _decoder().latex_to_text(value)
+    except Exception:  # noqa: BLE001 - a decoder bug must not stop an import; keep the text, minus the braces
+        text = value.replace("{", "").replace("}", "")
     return normalize_space(text)
+
+
+_HREF = re.compile(r"\\href\s*\{([^{}]*)\}\s*(\{(?:[^{}]|\{[^{}]*\})*\})")
 
 
 _ACCENTS = {

@@ -266,7 +266,7 @@ def paper_problems(paper: Paper, sections: set[str], seen_keys: set[str]) -> Ite
     problem = validate_key(paper.key)
     if problem:
         yield DatabaseError(f"field 'key' {problem}", where=where, field="key")
-    if paper.key in seen_keys:
+    if paper.key.casefold() in {key.casefold() for key in seen_keys}:  # BibTeX ignores case in keys
         yield DatabaseError(
             "duplicate key", where=where, hint="keys must be unique; rename one with `evlm rekey`", field="key"
         )

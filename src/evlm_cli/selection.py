@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from evlm_cli.model import Paper, Survey
-from evlm_cli.text import ascii_fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,20 +18,14 @@ class Filters:
     """Compared case-insensitively."""
     keys: tuple[str, ...] = field(default=())
     query: str | None = None
-    """Free text, matched by `matches_query`."""
+    """A search query, as `evlm search` takes it (`quant*`, `"exact phrase"`, `author:shinde`)."""
 
 
-def matches_query(paper: Paper, query: str) -> bool:
-    """Whether a paper matches `--query`: every word is in its title, authors, venue, abstract, tags or key.
+def matching_keys(survey: Survey, query: str) -> set[str]:
+    """The keys of the papers `evlm search` finds for `query` (the same engine, so `--query` means the same)."""
+    from evlm_cli.search.engine import search
 
-    The one place `evlm search`'s engine plugs in (issue 5); case- and accent-insensitive.
-    """
-    haystack = _fold(" ".join((paper.title, *paper.authors, paper.venue, paper.abstract, *paper.tags, paper.key)))
-    return all(word in haystack for word in _fold(query).split())
-
-
-def _fold(text: str) -> str:
-    return ascii_fold(text).casefold()
+    return {hit.key for hit in search(survey, query)}
 
 
 def select(survey: Survey, filters: Filters) -> list[Paper]:
@@ -40,6 +33,7 @@ def select(survey: Survey, filters: Filters) -> list[Paper]:
     wanted_keys = {survey.paper(key).key for key in filters.keys}
     sections = survey.subtree(filters.section) if filters.section else None
     venue = filters.venue.casefold() if filters.venue else None
+    found = matching_keys(survey, filters.query) if filters.query else None
     return [
         paper
         for paper in survey.in_reading_order()
@@ -47,5 +41,5 @@ def select(survey: Survey, filters: Filters) -> list[Paper]:
         and (filters.year is None or paper.year == filters.year)
         and (venue is None or paper.venue.casefold() == venue)
         and (not wanted_keys or paper.key in wanted_keys)
-        and (not filters.query or matches_query(paper, filters.query))
+        and (found is None or paper.key in found)
     ]

@@ -90,6 +90,7 @@ def _register() -> None:
         import_cmd,
         list_cmd,
         rekey_cmd,
+        search_cmd,
     )
 
 

@@ -34,3 +34,27 @@ def load(ctx: typer.Context) -> tuple[Survey, db.Location]:
 def writable_path(ctx: typer.Context) -> Path:
     """The database path a writing command may change; the bundled copy is refused with a clear message."""
     return db.require_writable(location(ctx))
+
+
+def _check_years(value: str | None) -> str | None:
+    """Reject a malformed --year as a usage error (exit 2), before any work is done."""
+    if value is not None:
+        from evlm_cli.search.query import QueryError, parse_years
+
+        try:
+            parse_years(value)
+        except QueryError as error:
+            raise typer.BadParameter(f"{error.message} ({error.hint})" if error.hint else error.message) from None
+    return value
+
+
+YearRangeFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--year", help="Only papers of this year or range of years: 2024, 2022..2024, 2022..", callback=_check_years
+    ),
+]
+AuthorFilter = Annotated[
+    list[str] | None,
+    typer.Option("--author", "-a", help="Only papers with an author matching these words (repeatable)."),
+]

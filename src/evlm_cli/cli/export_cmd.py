@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,11 +16,50 @@ KeyOption = Annotated[
     list[str] | None, typer.Option("--key", "-k", help="Only this paper (repeat for more).", show_default=False)
 ]
 QueryOption = Annotated[
-    str | None, typer.Option("--query", "-q", help="Only papers matching this text (title, authors, venue, ...).")
+    str | None,
+    typer.Option(
+        "--query", "-q", help="Only papers that `evlm search` finds for this query (e.g. 'quant* year:2024')."
+    ),
 ]
+
+
+class ExportFormat(enum.StrEnum):
+    """The names of `render.formats.FORMATS` (a test keeps the two equal), so Click lists and checks them."""
+
+    bibtex = "bibtex"
+    biblatex = "biblatex"
+    csl_json = "csl-json"
+    ris = "ris"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def _output_file(value: str | None) -> Path | None:
+    """The --output path, or a usage error for an empty name, a folder or a missing parent folder."""
+    if value is None:
+        return None
+    path = Path(value)
+    if not value.strip():
+        raise typer.BadParameter("is empty; give a file name, e.g. -o papers.bib", param_hint="--output")
+    if path.is_dir() or value.endswith(("/", "\\")):
+        raise typer.BadParameter(
+            f"{value!r} is a folder; give a file name, e.g. -o {path / 'papers.bib'}", param_hint="--output"
+        )
+    if not path.parent.is_dir():
+        raise typer.BadParameter(f"folder {str(path.parent)!r} does not exist; create it first", param_hint="--output")
+    return path
+
+
 OutputOption = Annotated[
-    Path | None,
-    typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.", show_default=False),
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to this file (atomically) instead of stdout.",
+        show_default=False,
+        metavar="FILE",
+    ),
 ]
 
 
@@ -27,9 +67,11 @@ OutputOption = Annotated[
 def export(
     ctx: typer.Context,
     format_name: Annotated[
-        str,
+        ExportFormat,
         typer.Argument(
-            metavar="FORMAT", help="One of: " + ", ".join(f"{f.name} ({f.description})" for f in FORMATS.values())
+            metavar="FORMAT",
+            help="One of: " + ", ".join(f"{f.name} ({f.description})" for f in FORMATS.values()),
+            case_sensitive=False,
         ),
     ],
     *,
@@ -46,13 +88,14 @@ def export(
     from evlm_cli.render.formats import get
     from evlm_cli.selection import Filters, select
 
-    chosen = get(format_name)
+    chosen = get(format_name.value)
+    destination_file = _output_file(output)
     survey, _ = load(ctx)
     papers = select(survey, Filters(section=section, keys=tuple(key or ()), query=query))
     text = chosen.render(papers)
-    if output is None:
+    if destination_file is None:
         _console.print_plain(text)
     else:
-        atomic_write(output, text)
-    destination = f" to {output}" if output else ""
+        atomic_write(destination_file, text)
+    destination = f" to {destination_file}" if destination_file else ""
     _console.info(f"exported {len(papers)} of {len(survey.papers)} papers as {chosen.name}{destination}")

@@ -9,7 +9,9 @@ import typer
 
 from evlm_cli.cli import _console
 from evlm_cli.cli._options import JsonOption, location, writable_path
-from evlm_cli.cli.import_cmd import InputFile, import_app, read_input
+from evlm_cli.cli._write import NoBuildOption
+from evlm_cli.cli.import_cmd import InputFile, import_app
+from evlm_cli.errors import ImportFormatError
 
 
 @import_app.command("bibtex")
@@ -24,23 +26,28 @@ def import_bibtex(
         bool, typer.Option("--keep-keys", help="Keep the file's citation keys (when usable and free).")
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be added; write nothing.")] = False,
+    no_build: NoBuildOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Add the papers of a .bib file to a section, skipping papers already in the survey.
 
     Handles @string and month macros, # concatenation, comments and LaTeX accents; a paper already present (same
     arXiv id, DOI or title) is skipped, and a block that cannot be parsed is reported with its line number while
-    the rest is imported. Keys follow the survey's rule unless --keep-keys. README.md and data/papers.bib are rebuilt.
+    the rest is imported. Keys follow the survey's rule unless --keep-keys (a file key that differs from a taken
+    one only in case is replaced and reported). A file that is not UTF-8 is read as Windows-1252, with a warning.
+    README.md and data/papers.bib are rebuilt unless --no-build.
 
     Example: evlm import bibtex refs.bib --section token-reduction --dry-run
     """
     from evlm_cli import build, db
     from evlm_cli.cli._write import lock
-    from evlm_cli.importers.bibtex import BibImport, merge, parse_bibtex
+    from evlm_cli.importers.bibtex import BibImport, decode_bytes, merge, parse_bibtex
     from evlm_cli.model import Survey
 
     path = location(ctx).path if dry_run else writable_path(ctx)  # a dry run may look at the bundled survey
-    text = read_input(file)
+    text, encoding_warning = decode_bytes(_read_bytes(file))
+    if encoding_warning:
+        _console.warning(f"{file}: {encoding_warning}")
     result: BibImport | None = None
 
     def change(survey: Survey) -> Survey:
@@ -54,10 +61,20 @@ def import_bibtex(
         with lock(path):  # one lock across the write and the rebuild
             survey = db.update(path, change)
             assert result is not None
-            if result.papers:
+            if result.papers and not no_build:
                 build.build(survey, path)
     assert result is not None
     _report(file, result, dry_run=dry_run, json_output=json_output)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of an input file, or an ImportFormatError saying why not."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ImportFormatError("no such file", where=str(path)) from None
+    except OSError as error:
+        raise ImportFormatError(f"cannot read: {error.strerror}", where=str(path)) from None
 
 
 def _report(file: Path, result: object, *, dry_run: bool, json_output: bool) -> None:

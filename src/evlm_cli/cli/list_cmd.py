@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from evlm_cli import db
 from evlm_cli.cli import _console, app
-from evlm_cli.cli._options import JsonOption, SectionFilter, VenueFilter, YearFilter, load
-from evlm_cli.model import Paper, Survey
-from evlm_cli.selection import Filters, select
+from evlm_cli.cli._options import (
+    AuthorFilter,
+    JsonOption,
+    SectionFilter,
+    VenueFilter,
+    YearRangeFilter,
+    load,
+    location,
+)
+from evlm_cli.model import Paper
+
+if TYPE_CHECKING:
+    from evlm_cli.search.engine import Hit
 
 
 def paper_json(paper: Paper) -> dict[str, Any]:
     """A paper under the database's own field names, ready for json.dumps."""
-    data = db.paper_to_dict(paper)
-    if paper.added is not None:
-        data["added"] = paper.added.isoformat()
-    return data
+    from evlm_cli.search.index import paper_json as to_json
+
+    return to_json(paper)
 
 
 @app.command("list")
@@ -26,24 +35,43 @@ def list_papers(
     ctx: typer.Context,
     *,
     section: SectionFilter = None,
-    year: YearFilter = None,
+    year: YearRangeFilter = None,
     venue: VenueFilter = None,
+    author: AuthorFilter = None,
     json_output: JsonOption = False,
 ) -> None:
     """List papers in the survey's order, optionally filtered.
 
     Example: evlm list --section quantization --year 2024
     """
-    survey, _ = load(ctx)
-    papers = select(survey, Filters(section=section, year=year, venue=venue))
+    from evlm_cli.search.engine import run
+    from evlm_cli.search.index import using_index
+    from evlm_cli.search.query import Query, parse_years
+
+    query = Query().merged(
+        section=section, years=parse_years(year) if year else None, venue=venue, authors=tuple(author or ())
+    )
     if json_output:
-        _console.print_json([paper_json(p) for p in papers])
+        index, result = using_index(location(ctx).path, lambda index: (index, run(index, query, limit=0)))
+        _print_json_blobs(blob for (blob,) in index.fetch(result.rowids, "json"))
         return
-    _console.out().print(_papers_table(survey, papers))
-    _console.info(f"{len(papers)} of {len(survey.papers)} papers")
+    result = using_index(location(ctx).path, lambda index: run(index, query))
+    _console.out().print(_papers_table(result.hits))
+    _console.info(f"{result.total} of {result.papers} papers")
 
 
-def _papers_table(survey: Survey, papers: list[Paper]) -> Any:
+def _print_json_blobs(blobs: Iterator[str]) -> None:
+    """Print a JSON array of pre-rendered objects exactly as print_json would, without parsing them again."""
+    import sys
+
+    first = True
+    for blob in blobs:
+        sys.stdout.write(("[\n  " if first else ",\n  ") + blob.replace("\n", "\n  "))
+        first = False
+    sys.stdout.write("[]\n" if first else "\n]\n")
+
+
+def _papers_table(hits: list[Hit]) -> Any:
     from rich.table import Table
 
     table = Table(show_lines=False)
@@ -52,13 +80,13 @@ def _papers_table(survey: Survey, papers: list[Paper]) -> Any:
     table.add_column("venue")
     table.add_column("year", justify="right")
     table.add_column("section", ratio=1)
-    for paper in papers:
+    for hit in hits:
         table.add_row(
-            paper.key,
-            _console.escape(paper.title),
-            _console.escape(paper.venue),
-            str(paper.year or ""),
-            _console.escape(survey.section(paper.section).title),
+            hit.key,
+            _console.escape(hit.title),
+            _console.escape(hit.venue),
+            str(hit.year or ""),
+            _console.escape(hit.section_path.rpartition(" > ")[2]),
         )
     return table
 
@@ -74,21 +102,22 @@ def show(
 
     Example: evlm show mbq2024modality
     """
-    survey, _ = load(ctx)
-    paper = survey.paper(key)
+    from evlm_cli.search.index import using_index
+
+    data, section_path = using_index(location(ctx).path, lambda index: index.paper(key))
     if json_output:
-        _console.print_json(paper_json(paper))
+        _console.print_json(data)
         return
     from rich.table import Table
 
     table = Table(show_header=False, box=None, padding=(0, 1))
     table.add_column(style="bold")
     table.add_column()
-    for name, value in paper_json(paper).items():
+    for name, value in data.items():
         if name == "links":
             text = "\n".join(f"{link['label']}: {link['url']}" for link in value)
         elif name == "section":
-            text = f"{value} ({survey.section_path(value)})"
+            text = f"{value} ({section_path})"
         elif isinstance(value, list):
             text = "; ".join(str(v) for v in value)
         else:

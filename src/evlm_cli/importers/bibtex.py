@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 from evlm_cli import ids
 from evlm_cli.errors import DatabaseError, ImportFormatError
 from evlm_cli.importers import Problem
-from evlm_cli.keys import make_key
+from evlm_cli.keys import is_organisation, make_key
 from evlm_cli.latex import decode
 from evlm_cli.model import MIN_YEAR, Link, Paper, Survey, check_paper, validate_key
+from evlm_cli.render.names import ET_AL
 from evlm_cli.text import normalize_space, normalize_title
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ def parse_bibtex(
         )
 
     taken = {p.key for p in survey.papers}
+    folded = {key.casefold() for key in taken}  # BibTeX compares keys ignoring case
     index = _Index(survey.papers)
     added = today or dt.date.today()
     papers: list[Paper] = []
@@ -125,21 +127,40 @@ def parse_bibtex(
         if duplicate:
             skipped.append(Skipped(line, block.key, paper.title, *duplicate))
             continue
-        key = block.key if keep_keys and not validate_key(block.key) and block.key not in taken else None
-        if keep_keys and key is None:
-            notes.append(f"key {block.key!r} is taken or not usable, so a new one was made")
-        paper = replace(paper, key=key or make_key(paper.title, paper.authors, paper.year, taken))
+        usable = keep_keys and not validate_key(block.key) and block.key.casefold() not in folded
+        paper = replace(paper, key=block.key if usable else make_key(paper.title, paper.authors, paper.year, taken))
+        if keep_keys and not usable:
+            why = "is not usable" if validate_key(block.key) else "is taken (BibTeX ignores case in keys)"
+            notes.append(f"key {block.key!r} {why}; imported as {paper.key!r}")
         try:
             check_paper(paper, {section}, taken)
         except DatabaseError as error:  # whatever slipped through the mapping must not stop the whole import
             problems.append(Problem(line, _first_line(block.raw), f"{block.key}: {error.message}; not imported"))
             continue
         taken.add(paper.key)
+        folded.add(paper.key.casefold())
         index.add(paper)
         papers.append(paper)
         problems.extend(Problem(line, f"@{block.entry_type}{{{block.key},", f"{block.key}: {note}") for note in notes)
     problems.sort(key=lambda p: p.line)
     return BibImport(tuple(papers), tuple(skipped), tuple(problems), len(entries))
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """The text of a .bib file and, when it is not UTF-8, a warning saying how it was read instead.
+
+    Old .bib files are often Windows-1252 or Latin-1: they are read as Windows-1252 (Latin-1 for the five bytes
+    Windows-1252 leaves undefined), and the warning names the line of the first byte that is not UTF-8.
+    """
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        try:
+            text, encoding = data.decode("cp1252"), "Windows-1252"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("latin-1"), "Latin-1"
+        return text, f"not UTF-8 (first bad byte on line {line}); read as {encoding}: check the accents"
 
 
 def merge(survey: Survey, papers: tuple[Paper, ...]) -> Survey:
@@ -248,6 +269,9 @@ def _closing(value: str, start: int) -> int:
 # -- entry to paper --------------------------------------------------------------------------------
 
 _YEAR = re.compile(r"\b(\d{4})\b")
+_YEAR_RANGE = re.compile(r"\s*\d{4}\s*(?:--?|–|/)\s*(\d{4}|\d{2})\s*")
+"""`2020--2021`, `2020/21`; not a year-month date such as `2020-05`."""
+_LINK = re.compile(r"\\(?:url|href)\s*\{([^{}]*)\}(?:\s*\{((?:[^{}]|\{[^{}]*\})*)\})?")
 _VERBATIM_FIELDS = frozenset({"doi", "url", "eprint", "code", "github"})
 """Fields BibTeX files write verbatim (a `%` in a URL is not a comment), at most with `\\_`-style escapes."""
 _ARXIV_IN_TEXT = re.compile(r"arxiv[:\s/]*(?:abs/)?(\S+)", re.IGNORECASE)
@@ -277,9 +301,10 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
 
     prefix = (text("archiveprefix") or text("eprinttype")).lower()
     arxiv = ids.parse_arxiv_id(text("eprint")) if text("eprint") and prefix in ("", "arxiv") else None
-    venue = text("journal") or text("journaltitle") or text("booktitle") or text("howpublished")
-    if venue.startswith("\\url") or ids.is_valid_url(venue):
-        venue = ""
+    published, published_url = _howpublished(raw.get("howpublished", ""))
+    venue = text("journal") or text("journaltitle") or text("booktitle") or published
+    if ids.is_valid_url(venue):
+        published_url, venue = published_url or venue, ""
     if arxiv is None:
         for candidate in (venue, text("url"), text("note")):
             for found in _ARXIV_IN_TEXT.finditer(candidate):  # `arXiv preprint arXiv:2401.01234`
@@ -287,13 +312,16 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
             arxiv = arxiv or ids.arxiv_from_url(candidate)
     if arxiv and (not venue or venue.lower().startswith(("arxiv", "corr"))):
         venue = "arXiv"
-    doi = ids.parse_doi(text("doi")) or ids.doi_from_url(text("url"))
+    doi = ids.parse_doi(text("doi")) or ids.doi_from_url(text("doi")) or ids.doi_from_url(text("url"))
+    if text("doi") and not ids.parse_doi(text("doi")) and not ids.doi_from_url(text("doi")):
+        notes.append(f"doi {text('doi')!r} is not a DOI and was left out")
 
     links = []
     url = text("url")
     if url and not ids.is_valid_url(url):
         notes.append(f"url {url!r} is not an http(s) URL and was left out")
         url = ""
+    url = url or published_url
     url = url or (ids.arxiv_abs_url(arxiv.id) if arxiv else "") or (f"https://doi.org/{doi}" if doi else "")
     if url:
         links.append(Link("Paper", url))
@@ -321,6 +349,14 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
     return paper, notes
 
 
+def _howpublished(value: str) -> tuple[str, str]:
+    """(venue, URL) of a `howpublished` field: a `\\url{...}` or `\\href{...}{...}` is the link, not the venue."""
+    urls = [_verbatim(match.group(1)) for match in _LINK.finditer(value)]
+    rest = decode(_LINK.sub(" ", value)).strip(" ,;:.-")
+    url = next((url for url in urls if ids.is_valid_url(url)), "")
+    return rest if any(char.isalnum() for char in rest) else "", url
+
+
 def _verbatim(value: str) -> str:
     """A URL-like field's text: `\\url{...}` unwrapped, `\\_` and `\\%` unescaped, braces dropped."""
     value = re.sub(r"\\(?:url|href)\s*", "", value)
@@ -332,13 +368,24 @@ def _verbatim(value: str) -> str:
 def _names(value: str) -> Iterator[str]:
     """The authors of an `and`-separated list as `First von Last Jr` Unicode text.
 
+    A name braced whole (`{Barnes and Noble, Inc.}`) is an organisation and keeps its braces; a final `others`
+    (BibTeX's "et al.") is kept as the last author.
+
     BibTeX's `von Last, First` and `von Last, Jr, First` forms are reordered; a name without a comma keeps its
     order, so only commas outside braces need to be understood (`{Barnes, Noble}` is one last name).
     """
     from bibtexparser.middlewares.names import split_multiple_persons_names
 
-    for raw in split_multiple_persons_names(value):
-        if raw.strip().lower() == "others":
+    names = [raw.strip() for raw in split_multiple_persons_names(value)]
+    for index, raw in enumerate(names):
+        if raw.lower() == ET_AL:
+            if index and index == len(names) - 1:
+                yield ET_AL  # `and others`: kept, so the list is known to be incomplete
+            continue
+        if is_organisation(raw):
+            whole = decode(raw[1:-1])
+            if whole:
+                yield f"{{{whole}}}" if " " in whole or "," in whole else whole
             continue
         parts = [decode(part) for part in _split_top_level(raw, ",")]
         if len(parts) == 2:
@@ -373,6 +420,9 @@ def _year(raw: dict[str, Any], notes: list[str]) -> int | None:
             notes.append(f"year {value!r} is not a year and was left out")
         return None
     year = int(match.group(1))
+    short = _YEAR_RANGE.fullmatch(value)
+    if len(_YEAR.findall(value)) > 1 or (short and int(short.group(1)) > 12):
+        notes.append(f"year {normalize_space(value)!r} is a range or list; kept the first year, {year}")
     if not MIN_YEAR <= year <= dt.date.today().year + 1:
         notes.append(f"year {year} is impossible and was left out")
         return None

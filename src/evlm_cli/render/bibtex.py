@@ -20,8 +20,10 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from evlm_cli.keys import is_organisation, split_name
 from evlm_cli.latex import encode
 from evlm_cli.model import Paper
+from evlm_cli.render.names import ET_AL, is_et_al
 from evlm_cli.render.venues import Kind, kind, paper_url
 from evlm_cli.text import normalize_space
 
@@ -51,23 +53,48 @@ def _is_protected(word: str) -> bool:
     return word.strip(".,:;!?()[]'\"") in PROPER_NOUNS
 
 
-def name_latex(name: str) -> str:
-    """One author for an `and`-separated list: a literal `and` or a stray comma can never split or reorder names.
+def _words_latex(text: str) -> str:
+    """Encoded words of a name part, a literal `and` braced so it cannot split the list."""
+    words = [encode(word) for word in normalize_space(text).split(" ") if encode(word)]
+    return " ".join(f"{{{word}}}" if word.lower() == "and" else word for word in words)
 
+
+def name_latex(name: str) -> str:
+    """One author for an `and`-separated list, in BibTeX's unambiguous `von Last, Jr, First` form.
+
+    A last name of several words is braced (`{Van Damme}, Jean-Claude`), so styles neither abbreviate nor
+    reorder it; lower-case particles stay outside (`van Beethoven, Ludwig`). An organisation stays whole in
+    braces. A name that cannot be split is written as it is, with a literal `and` or stray commas braced.
     Empty when the name has nothing printable.
     """
-    words = [word for word in normalize_space(name).split(" ") if encode(word)]
-    text = " ".join(f"{{{encode(w)}}}" if w.lower() == "and" else encode(w) for w in words)
+    parts = split_name(name)
+    if is_organisation(name):
+        return f"{{{encode(parts.literal)}}}" if encode(parts.literal) else ""
+    if parts.first and parts.last:
+        last = _words_latex(parts.last)
+        if " " in last:
+            last = f"{{{last}}}"
+        pieces = [" ".join(p for p in (_words_latex(parts.von), last) if p), _words_latex(parts.first)]
+        if parts.jr:
+            pieces.insert(1, _words_latex(parts.jr))
+        if all(pieces) and last:
+            return ", ".join(pieces)
+    text = _words_latex(name)
     pieces = text.split(",")  # encoded text has commas only where the name had them
     if not text:
         return ""
-    if len(pieces) > 2 or (len(pieces) == 2 and not all(p.strip() for p in pieces)) or text.lower() == "others":
+    if len(pieces) > 2 or (len(pieces) == 2 and not all(p.strip() for p in pieces)) or is_et_al(text):
         text = f"{{{text}}}"
     return text
 
 
 def authors_latex(authors: Iterable[str]) -> str:
-    return " and ".join(text for text in map(name_latex, authors) if text)
+    """The `author` field: names joined by `and`; a final `others` stays bare, so styles print "et al."."""
+    names = [normalize_space(name) for name in authors if name_latex(name)]
+    written = [name_latex(name) for name in names]
+    if len(names) > 1 and is_et_al(names[-1]):
+        written[-1] = ET_AL
+    return " and ".join(written)
 
 
 def safe_url(url: str) -> str:

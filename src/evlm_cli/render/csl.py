@@ -9,8 +9,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from evlm_cli.keys import NameParts
 from evlm_cli.model import Paper
-from evlm_cli.render.names import split_name
+from evlm_cli.render.names import literal, people
 from evlm_cli.render.venues import Kind, kind, paper_url
 from evlm_cli.text import normalize_space
 
@@ -22,18 +23,23 @@ _TYPES = {
 }
 
 
-def _person(name: str) -> dict[str, str]:
-    parts = split_name(name)
-    if parts.family:
-        return {"family": parts.family, "given": parts.given}
-    return {"literal": parts.literal}
+def _person(parts: NameParts) -> dict[str, str]:
+    """A CSL name: family, given, particle and suffix apart, or a `literal` for an organisation or a mononym."""
+    if not (parts.first and parts.last):
+        return {"literal": literal(parts)}
+    person = {"family": parts.last, "given": parts.first}
+    if parts.von:
+        person["non-dropping-particle"] = parts.von
+    if parts.jr:
+        person["suffix"] = parts.jr
+    return person
 
 
 def item(paper: Paper) -> dict[str, Any]:
     """One paper as a CSL item."""
     paper_kind = kind(paper)
     data: dict[str, Any] = {"id": paper.key, "type": _TYPES[paper_kind], "title": normalize_space(paper.title)}
-    authors = [_person(name) for name in paper.authors if normalize_space(name)]
+    authors = [_person(parts) for parts in people(paper.authors)]
     if authors:
         data["author"] = authors
     if paper.year:

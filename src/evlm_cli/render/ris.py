@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from evlm_cli.model import Paper
-from evlm_cli.render.names import split_name
+from evlm_cli.render.names import literal, people
 from evlm_cli.render.venues import Kind, kind, paper_url
 from evlm_cli.text import normalize_space
 
@@ -16,9 +16,9 @@ def record(paper: Paper) -> str:
     """One paper as an RIS record, from `TY  - ` to `ER  - `."""
     paper_kind = kind(paper)
     lines: list[tuple[str, str]] = [("TY", _TYPES[paper_kind]), ("ID", paper.key), ("TI", paper.title)]
-    for name in paper.authors:
-        parts = split_name(name)
-        lines.append(("AU", f"{parts.family}, {parts.given}" if parts.family else parts.literal))
+    for parts in people(paper.authors):  # `Last, First, Suffix`, as RIS wants
+        name = ", ".join(p for p in (parts.family, parts.first, parts.jr) if p) if parts.first else literal(parts)
+        lines.append(("AU", name))
     if paper.year:
         lines.append(("PY", str(paper.year)))
     if paper_kind is Kind.CONFERENCE:

@@ -1,0 +1,155 @@
+"""The query language of `evlm search`, parsed into a `Query`; pure, no I/O.
+
+quantization                 a word (stemmed, accent- and case-insensitive; a prefix of 3+ letters matches too)
+quant*                       an explicit prefix
+"post training"              an exact phrase
+vision-language              a hyphenated form: also matches `visionlanguage` and `vision language`
+author:shinde title:pruning  a word in one field (author, title, tag, note, abstract, key)
+year:2024  year:2022..2024   a year or an inclusive range (open ends: `2022..`, `..2024`)
+section:quantization         papers in a section id or below it
+venue:iclr                   papers whose venue contains these words
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from evlm_cli.errors import EvlmError
+
+FIELDS = {
+    "title": "title",
+    "author": "authors",
+    "authors": "authors",
+    "venue": "venue",
+    "section": "section",
+    "tag": "tags",
+    "tags": "tags",
+    "note": "note",
+    "abstract": "abstract",
+    "key": "key",
+    "year": "year",
+}
+"""Field names accepted before a colon, mapped to the index column they search."""
+
+_TOKEN = re.compile(r'(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
+_YEAR_RANGE = re.compile(r"^(?P<start>\d{4})?(?:(?P<dots>\.\.|-)(?P<end>\d{4})?)?$")
+
+
+class QueryError(EvlmError):
+    """A query that cannot be understood (a malformed year range)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One thing every hit must match."""
+
+    text: str
+    """The words as typed (without quotes, field or trailing `*`)."""
+    field: str | None = None
+    """The index column to search (`title`, `authors`, ...), or None for every column."""
+    phrase: bool = False
+    """Quoted: the words must appear together, in order."""
+    prefix: bool = False
+    """Written with a trailing `*`."""
+
+
+@dataclass(frozen=True, slots=True)
+class YearRange:
+    """An inclusive range of years; None on either end leaves it open."""
+
+    start: int | None = None
+    end: int | None = None
+
+    def __str__(self) -> str:
+        if self.start == self.end:
+            return str(self.start)
+        return f"{self.start or ''}..{self.end or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query: terms (all must match) and filters."""
+
+    terms: tuple[Term, ...] = ()
+    section: str | None = None
+    """A section id; its subsections are included."""
+    years: YearRange | None = None
+    venue: str | None = None
+    """Words the venue must contain (case- and accent-insensitive)."""
+    keys: tuple[str, ...] = field(default=())
+    """Only these papers (used by `export --keys` style callers)."""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms and self.section is None and self.years is None and self.venue is None and not self.keys
+
+    def merged(
+        self,
+        *,
+        section: str | None = None,
+        years: YearRange | None = None,
+        venue: str | None = None,
+        authors: tuple[str, ...] = (),
+    ) -> Query:
+        """This query with command-line filters added (an option wins over the same field in the query text)."""
+        return replace(
+            self,
+            terms=self.terms + tuple(Term(a, field="authors", phrase=" " in a.strip()) for a in authors),
+            section=section if section is not None else self.section,
+            years=years if years is not None else self.years,
+            venue=venue if venue is not None else self.venue,
+        )
+
+
+def parse_years(text: str) -> YearRange:
+    """`2024`, `2022..2024`, `2022-2024`, `2022..` or `..2024` as a YearRange; QueryError otherwise."""
+    match = _YEAR_RANGE.match(text.strip())
+    if not match or not (match["start"] or match["end"]):
+        raise QueryError(f"bad year {text!r}", hint="write a year (2024) or a range (2022..2024)")
+    start = int(match["start"]) if match["start"] else None
+    end = int(match["end"]) if match["end"] else None
+    if not match["dots"]:
+        end = start
+    if start is not None and end is not None and start > end:
+        raise QueryError(f"bad year range {text!r}: it ends before it starts", hint="write the earlier year first")
+    return YearRange(start, end)
+
+
+def parse(text: str) -> Query:
+    """Parse the query language (see the module docstring). Unknown `name:` prefixes are searched as words."""
+    terms: list[Term] = []
+    section: str | None = None
+    years: YearRange | None = None
+    venue: str | None = None
+    for match in _TOKEN.finditer(text):
+        name, phrase, word = match["field"], match["phrase"], match["word"]
+        column = FIELDS.get(name.lower()) if name else None
+        if name and column is None:
+            # `arxiv:2412.19509` or `note:` misspelt: keep the whole thing as words rather than fail.
+            terms.extend(_terms(f"{name} {phrase if phrase is not None else word}", None, phrase is not None))
+            continue
+        value = phrase if phrase is not None else word
+        if value is None or not value.strip():
+            continue
+        if column == "year":
+            years = parse_years(value)
+        elif column == "section":
+            section = value.strip()
+        elif column == "venue":
+            venue = value.strip()
+        else:
+            terms.extend(_terms(value, column, phrase is not None))
+    return Query(terms=tuple(terms), section=section, years=years, venue=venue)
+
+
+def _terms(value: str, column: str | None, quoted: bool) -> list[Term]:
+    if quoted:
+        return [Term(value.strip(), field=column, phrase=True)] if value.strip() else []
+    out = []
+    for raw in value.split():
+        prefix = raw.endswith("*")
+        bare = raw.rstrip("*")
+        if bare:
+            out.append(Term(bare, field=column, prefix=prefix))
+    return out

@@ -1,0 +1,596 @@
+"""evlm search: the query language, the matching rules, ranking, output, and the cached index."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import SHIPPED_DB, Cli
+from evlm_cli import db
+from evlm_cli.model import Paper, Section, Survey, SurveyInfo
+from evlm_cli.search import engine, index
+from evlm_cli.search.analyze import distance, words
+from evlm_cli.search.query import QueryError, Term, YearRange, parse, parse_years
+
+SECTIONS = (
+    Section("quantization", "Quantization"),
+    Section("ptq", "Post-Training Quantization", parent="quantization"),
+    Section("pruning", "Pruning"),
+    Section("other", "Other Methods"),
+)
+PAPERS = (
+    Paper(
+        "muller2023quantized",
+        "Quantized Vision-Language Models",
+        "ptq",
+        authors=("Jörg Müller",),
+        year=2023,
+        venue="ICLR",
+        abstract="We study low-bit weights.",
+    ),
+    Paper(
+        "lee2022structured",
+        "Structured Sparsity at Scale",
+        "other",
+        authors=("Ana Lee",),
+        year=2022,
+        venue="NeurIPS",
+        abstract="Models are pruned with a structured criterion.",
+        tags=("sparsity",),
+    ),
+    Paper(
+        "kim2024title",
+        "Quantization for Visionlanguage Transformers",
+        "other",
+        authors=("Min Kim",),
+        year=2024,
+        venue="arXiv",
+        abstract="A study.",
+    ),
+    Paper(
+        "park2024abstract",
+        "Adapters Everywhere",
+        "other",
+        authors=("Jo Park",),
+        year=2024,
+        venue="arXiv",
+        abstract="We apply quantization to adapters for vision language models.",
+    ),
+    Paper(
+        "ng2021post",
+        "Post Training Tricks",
+        "pruning",
+        authors=("Ng Wu",),
+        year=2021,
+        venue="ICML",
+        abstract="Training after the post office closed.",
+        note="pruning baseline",
+    ),
+)
+
+
+def small_survey() -> Survey:
+    return Survey(info=SurveyInfo(title="Small"), sections=SECTIONS, papers=PAPERS)
+
+
+@pytest.fixture
+def small_db(tmp_path: Path) -> Path:
+    path = tmp_path / "papers.toml"
+    db.save(small_survey(), path)
+    return path
+
+
+def keys(cli: Cli, db_path: Path, *args: str, code: int = 0) -> list[str]:
+    return cli("--db", str(db_path), "search", "--keys", "--all", *args, code=code).stdout.split()
+
+
+class TestQueryParser:
+    def test_words_phrases_prefixes(self) -> None:
+        """Plain words, quoted phrases and trailing-star prefixes become terms."""
+        query = parse('quant* "post training" pruning')
+        assert query.terms == (Term("quant", prefix=True), Term("post training", phrase=True), Term("pruning"))
+
+    def test_fields_and_filters(self) -> None:
+        """author:, title:, year:, section: and venue: become field terms and filters."""
+        query = parse('author:shinde title:"vision language" year:2022..2024 section:pruning venue:iclr x')
+        assert query.terms == (
+            Term("shinde", field="authors"),
+            Term("vision language", field="title", phrase=True),
+            Term("x"),
+        )
+        assert (query.years, query.section, query.venue) == (YearRange(2022, 2024), "pruning", "iclr")
+
+    def test_unknown_field_is_words(self) -> None:
+        """An unknown `name:` prefix is searched as words instead of failing."""
+        assert [t.text for t in parse("arxiv:2412.19509").terms] == ["arxiv", "2412.19509"]
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("2024", YearRange(2024, 2024)),
+            ("2022..2024", YearRange(2022, 2024)),
+            ("2022..", YearRange(2022, None)),
+            ("..2024", YearRange(None, 2024)),
+            ("2022-2024", YearRange(2022, 2024)),
+        ],
+    )
+    def test_years(self, text: str, expected: YearRange) -> None:
+        """Years and inclusive ranges, open at either end."""
+        assert parse_years(text) == expected
+
+    @pytest.mark.parametrize("text", ["24", "2024..2022", "soon", ".."])
+    def test_bad_years(self, text: str) -> None:
+        """A malformed or backwards year range is a QueryError."""
+        with pytest.raises(QueryError):
+            parse_years(text)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.text())
+    def test_parse_never_crashes(self, text: str) -> None:
+        """Any text parses (or is refused with a QueryError for a bad year)."""
+        with contextlib.suppress(QueryError):
+            parse(text)
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.text(max_size=40))
+    def test_search_never_crashes(self, text: str) -> None:
+        """Any query runs against the index: FTS5 syntax errors are impossible."""
+        engine.search(small_survey(), text.replace("year:", ""))
+
+
+class TestAnalyze:
+    def test_folding(self) -> None:
+        """Words are folded to lower-case ASCII and split at hyphens."""
+        assert words("Müller's Vision-Language") == ["muller", "s", "vision", "language"]
+
+    @pytest.mark.parametrize(
+        ("a", "b", "expected"), [("quantization", "qunatization", 1), ("prune", "prune", 0), ("abc", "xyz", 3)]
+    )
+    def test_distance(self, a: str, b: str, expected: int) -> None:
+        """Edit distance counts an adjacent swap as one edit, capped at limit + 1."""
+        assert distance(a, b, 5) == expected
+        assert distance(a, b, 0) == min(expected, 1)
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.text("abcde", max_size=8), st.text("abcde", max_size=8))
+    def test_distance_symmetric(self, a: str, b: str) -> None:
+        """Distance is symmetric and zero only for equal words."""
+        assert distance(a, b, 3) == distance(b, a, 3)
+        assert (distance(a, b, 3) == 0) == (a == b)
+
+
+class TestMatchingShipped:
+    """The matching rules on the shipped database."""
+
+    def test_section_words(self, cli: Cli) -> None:
+        """Every paper under Quantization (and its subsections) matches `quantization`."""
+        survey = db.load(SHIPPED_DB)
+        under = {p.key for p in survey.papers if p.section in survey.subtree("quantization")}
+        found = set(keys(cli, SHIPPED_DB, "quantization"))
+        assert under
+        assert under <= found
+
+    @pytest.mark.parametrize("query", ["quant*", "quant", "QUANTIZED", "quantizing", "qunatization"])
+    def test_stems_prefixes_typos(self, cli: Cli, query: str) -> None:
+        """Stems, prefixes, case and a typo all find the same papers as `quantization`."""
+        assert keys(cli, SHIPPED_DB, query) == keys(cli, SHIPPED_DB, "quantization")
+
+    def test_pruning_finds_pruned(self, cli: Cli) -> None:
+        """`pruned` finds the papers titled with `Pruning`."""
+        assert "isomorphic2024pruning" in keys(cli, SHIPPED_DB, "pruned")
+
+    def test_hyphenated_and_joined(self, cli: Cli) -> None:
+        """`vision-language` and `visionlanguage` find the same papers."""
+        found = keys(cli, SHIPPED_DB, "vision-language")
+        assert "multiflow2024shifting" in found
+        assert found == keys(cli, SHIPPED_DB, "visionlanguage")
+
+    def test_phrase(self, cli: Cli) -> None:
+        """A quoted phrase needs the words together: `"post training"` is narrower than the two words."""
+        phrase = set(keys(cli, SHIPPED_DB, '"post training"'))
+        assert "billm2024pushing" in phrase
+        assert phrase <= set(keys(cli, SHIPPED_DB, "post", "training"))
+
+    def test_filters(self, cli: Cli) -> None:
+        """--section, --year ranges and --venue narrow the results, as the field syntax does."""
+        found = keys(cli, SHIPPED_DB, "quantization", "--section", "quantization-aware-training", "--year", "2022")
+        assert found == ["vit2022fully"]
+        assert keys(cli, SHIPPED_DB, "quantization", "section:quantization-aware-training", "year:2022") == found
+        assert set(keys(cli, SHIPPED_DB, "--venue", "iclr")) == {
+            p.key for p in db.load(SHIPPED_DB).papers if p.venue == "ICLR"
+        }
+        assert set(keys(cli, SHIPPED_DB, "year:2022..2023")) == {
+            p.key for p in db.load(SHIPPED_DB).papers if p.year in (2022, 2023)
+        }
+
+
+class TestMatchingSmall:
+    """The matching rules on a small generated database."""
+
+    def test_accents(self, cli: Cli, small_db: Path) -> None:
+        """`muller` finds Müller, also as author: and --author."""
+        assert keys(cli, small_db, "muller") == ["muller2023quantized"]
+        assert keys(cli, small_db, "author:müller") == ["muller2023quantized"]
+        assert keys(cli, small_db, "quantized", "--author", "MULLER") == ["muller2023quantized"]
+
+    def test_stemming_both_ways(self, cli: Cli, small_db: Path) -> None:
+        """`pruning` finds `pruned` in an abstract, and the papers of the Pruning section."""
+        assert set(keys(cli, small_db, "pruning")) == {"lee2022structured", "ng2021post"}
+
+    def test_joined_and_split(self, cli: Cli, small_db: Path) -> None:
+        """`vision-language`, `visionlanguage` and `"vision language"` spellings all meet."""
+        expected = {"muller2023quantized", "kim2024title", "park2024abstract"}
+        assert set(keys(cli, small_db, "vision-language")) == expected
+        assert set(keys(cli, small_db, "visionlanguage")) == expected
+
+    def test_phrase_order(self, cli: Cli, small_db: Path) -> None:
+        """A phrase needs the words in order; the loose words match more."""
+        # The title "Post Training Tricks", and the section path "... > Post-Training Quantization".
+        assert set(keys(cli, small_db, '"post training"')) == {"ng2021post", "muller2023quantized"}
+        assert keys(cli, small_db, '"training post"', code=1) == []
+
+    def test_typo_threshold(self, cli: Cli, small_db: Path) -> None:
+        """A typo is forgiven from 5 letters (one edit) but not in shorter words."""
+        assert keys(cli, small_db, "strcutured") == ["lee2022structured"]
+        assert keys(cli, small_db, "stdy", code=1) == []
+
+    def test_title_above_abstract(self, cli: Cli, small_db: Path) -> None:
+        """A title match ranks above an abstract-only match."""
+        found = keys(cli, small_db, "quantization")
+        assert found.index("kim2024title") < found.index("park2024abstract")
+
+    def test_note_and_tags(self, cli: Cli, small_db: Path) -> None:
+        """Notes and tags are searched, also through their fields."""
+        assert "ng2021post" in keys(cli, small_db, "note:baseline")
+        assert keys(cli, small_db, "tag:sparsity") == ["lee2022structured"]
+
+
+class TestLibrary:
+    def test_search_with_selection_filters(self) -> None:
+        """engine.search takes the `selection.Filters` that list and export use, next to the query text."""
+        from evlm_cli.selection import Filters
+
+        hits = engine.search(small_survey(), "quantization", Filters(year=2024))
+        assert [hit.key for hit in hits] == ["kim2024title", "park2024abstract"]
+        hits = engine.search(small_survey(), "", Filters(section="quantization", keys=("muller2023quantized",)))
+        assert [(hit.key, hit.score, hit.matched_fields) for hit in hits] == [("muller2023quantized", 0.0, ())]
+
+    @pytest.mark.parametrize("limit", [1, 5, 30, 99, 100, 101, 200])
+    def test_limit_keeps_the_order(self, limit: int) -> None:
+        """The first N hits with a limit are the first N of the full ranking, ties in reading order (100 tie)."""
+        sections = (Section("a", "Alpha"), Section("b", "Beta"))
+        papers = tuple(
+            Paper(f"k{i}", "Quantization Study" if i % 3 else "Quantization Study of Models", "ab"[i % 2], abstract="x")
+            for i in range(150)
+        )
+        survey = Survey(info=SurveyInfo(title="Ties"), sections=sections, papers=papers)
+        index_ = index.Index.in_memory(survey)
+        full = engine.run(index_, parse("quantization"))
+        limited = engine.run(index_, parse("quantization"), limit=limit)
+        assert limited.hits == full.hits[:limit]
+        assert limited.total == full.total == 150
+        assert [h.key for h in full.hits[:3]] == ["k2", "k4", "k8"]  # short titles first, ties in reading order
+
+    def test_unknown_key_filter(self) -> None:
+        """An unknown key in the filters is a NotFoundError with a did-you-mean."""
+        from evlm_cli.errors import NotFoundError
+        from evlm_cli.selection import Filters
+
+        with pytest.raises(NotFoundError, match="did you mean"):
+            engine.search(small_survey(), "", Filters(keys=("muller2023quantize",)))
+
+
+class TestOutput:
+    def test_table_highlights(self, cli: Cli, small_db: Path) -> None:
+        """The table shows rank, key, title, venue, year and section path; stderr counts the matches."""
+        result = cli("--db", str(small_db), "search", "quantization")
+        assert "kim2024title" in result.stdout
+        assert "Quantization" in result.stdout
+        assert "3 of 5 papers match" in result.stderr
+        assert "\x1b[" not in result.stdout
+
+    def test_json(self, cli: Cli, small_db: Path) -> None:
+        """--json gives rank, score and matched fields and terms."""
+        rows = json.loads(cli("--db", str(small_db), "search", "quantized", "--json").stdout)
+        first = rows[0]
+        assert first["rank"] == 1
+        assert first["key"] == "muller2023quantized"
+        assert "title" in first["matched_fields"]
+        assert "quantized" in first["matched_terms"]
+        assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+
+    def test_limit_and_all(self, cli: Cli, small_db: Path) -> None:
+        """--limit caps the list (default 20) and says so; --all shows every match."""
+        result = cli("--db", str(small_db), "search", "--keys", "--limit", "1", "quantization")
+        assert len(result.stdout.split()) == 1
+        assert "--all" in result.stderr
+        assert len(keys(cli, small_db, "quantization")) == 3
+
+    def test_nothing_found(self, cli: Cli, small_db: Path) -> None:
+        """No match: exit 1, one line, and a did-you-mean from the database's words."""
+        result = cli("--db", str(small_db), "search", "quantizashun", code=1)
+        assert "no paper matches" in result.stderr
+        assert "quantization" in result.stderr
+
+    def test_bad_year(self, cli: Cli, small_db: Path) -> None:
+        """A bad --year is a usage error (exit 2) naming the problem."""
+        result = cli("--db", str(small_db), "search", "x", "--year", "soon", code=2)
+        assert "bad year" in result.stderr
+
+    def test_unknown_section(self, cli: Cli, small_db: Path) -> None:
+        """An unknown section id is an error with a did-you-mean."""
+        result = cli("--db", str(small_db), "search", "--section", "prunning", code=1)
+        assert "'pruning'" in result.stderr
+
+
+class TestIndexCache:
+    def cache_files(self) -> list[Path]:
+        return sorted(index.cache_dir().glob("index-*.sqlite"))
+
+    def test_cache_is_built_and_used(self, cli: Cli, small_db: Path) -> None:
+        """The first search leaves a cache file named after the database; later ones read it."""
+        keys(cli, small_db, "quantization")
+        assert self.cache_files() == [index.cache_file(small_db)]
+
+    def test_outside_edit_rebuilds(self, cli: Cli, small_db: Path) -> None:
+        """An outside edit of the TOML (same size, same second) is seen by the next search."""
+        assert keys(cli, small_db, "adapters") == ["park2024abstract"]
+        text = small_db.read_text(encoding="utf-8")
+        small_db.write_text(text.replace("Adapters Everywhere", "Adapters Elsewheres"), encoding="utf-8")
+        assert len(small_db.read_text(encoding="utf-8")) == len(text)
+        assert keys(cli, small_db, "elsewheres") == ["park2024abstract"]
+        assert keys(cli, small_db, "everywhere", code=1) == []
+
+    def test_settled_file_is_trusted_by_stat(self, cli: Cli, small_db: Path) -> None:
+        """Once a database is older than the racy window, its (mtime, size) alone proves the cache fresh."""
+        past = small_db.stat().st_mtime - 60
+        os.utime(small_db, (past, past))
+        keys(cli, small_db, "quantization")
+        meta = dict(sqlite3.connect(index.cache_file(small_db)).execute("SELECT name, value FROM meta").fetchall())
+        assert meta["racy"] == "0"
+        assert meta["mtime_ns"] == str(small_db.stat().st_mtime_ns)
+
+    def test_write_refreshes(self, small_db: Path) -> None:
+        """evlm's own writes update the cache (in place), so the next search is warm and current."""
+        inode = index.cache_file(small_db).stat().st_ino
+        db.update(small_db, lambda s: Survey(s.info, s.sections, (*s.papers, Paper("new2024x", "Zebra", "pruning"))))
+        assert index.cache_file(small_db).stat().st_ino == inode
+        assert engine.search_path(small_db, "zebra").hits == engine.search(db.load(small_db), "zebra")
+        conn = sqlite3.connect(index.cache_file(small_db))
+        meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+        assert meta["sha256"] == hashlib.sha256(small_db.read_bytes()).hexdigest()
+        assert conn.execute("SELECT citekey FROM docs WHERE citekey = 'new2024x'").fetchone() is not None
+
+    def test_deleted_cache(self, cli: Cli, small_db: Path) -> None:
+        """A deleted cache gives the same results."""
+        before = cli("--db", str(small_db), "search", "quantization", "--json").stdout
+        index.cache_file(small_db).unlink()
+        assert cli("--db", str(small_db), "search", "quantization", "--json").stdout == before
+
+    def test_corrupt_cache(self, cli: Cli, small_db: Path) -> None:
+        """A corrupt cache file gives the same results, without a traceback, and is replaced."""
+        before = cli("--db", str(small_db), "search", "quantization", "--json").stdout
+        index.cache_file(small_db).write_bytes(b"this is not a database" * 100)
+        result = cli("--db", str(small_db), "search", "quantization", "--json")
+        assert result.stdout == before
+        assert result.stderr.count("Traceback") == 0
+        assert index.cache_file(small_db).read_bytes().startswith(b"SQLite format 3")
+
+    def test_damaged_cache(self, cli: Cli, small_db: Path) -> None:
+        """A cache damaged after its header (its tables unreadable) is rebuilt: same results for every command."""
+        before = cli("--db", str(small_db), "search", "quantization", "--json").stdout
+        listing = cli("--db", str(small_db), "list", "--json").stdout
+        path = index.cache_file(small_db)
+        data = bytearray(path.read_bytes())
+        data[4096:] = b"\xff" * (len(data) - 4096)
+        path.write_bytes(bytes(data))
+        assert cli("--db", str(small_db), "search", "quantization", "--json").stdout == before
+        path.write_bytes(bytes(data))
+        assert cli("--db", str(small_db), "list", "--json").stdout == listing
+        path.write_bytes(bytes(data))
+        assert "Quantization" in cli("--db", str(small_db), "show", "muller2023quantized").stdout
+
+    def test_failure_midway(self, cli: Cli, small_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A cache that opens but fails mid-query is dropped and the in-memory index answers the same."""
+        before = cli("--db", str(small_db), "search", "quantization", "--json").stdout
+        count = index.Index.count
+
+        def failing(self: index.Index) -> int:
+            if self.cached:
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            return count(self)
+
+        monkeypatch.setattr(index.Index, "count", failing)
+        assert cli("--db", str(small_db), "search", "quantization", "--json").stdout == before
+        assert not index.cache_file(small_db).exists()
+
+    def test_unwritable_cache(self, cli: Cli, small_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """When the cache folder cannot be created, the in-memory index gives the same results."""
+        before = cli("--db", str(small_db), "search", "quantization", "--json").stdout
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("x", encoding="utf-8")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+        assert cli("--db", str(small_db), "search", "quantization", "--json").stdout == before
+        assert cli("--db", str(small_db), "list", "--json").stdout.count('"key"') == 5
+
+    @pytest.mark.parametrize("query", ["quantization", "vision-language", "qunatization", "author:muller", "year:2024"])
+    def test_memory_equals_cache(self, small_db: Path, query: str) -> None:
+        """The in-memory fallback and the cache file rank identically."""
+        assert engine.search_path(small_db, query).hits == engine.search(small_survey(), query)
+
+    def test_invalid_database(self, cli: Cli, tmp_path: Path) -> None:
+        """A broken TOML is reported as by every command, not as a cache problem."""
+        broken = tmp_path / "papers.toml"
+        broken.write_text("schema = [", encoding="utf-8")
+        result = cli("--db", str(broken), "search", "x", code=1)
+        assert "TOML syntax error" in result.stderr
+
+
+class TestIncremental:
+    """An outside edit of a few papers updates the cache in place, with the results of a full rebuild."""
+
+    QUERIES = ("quantization", "vision-language", "zebra", "year:2020..2030", "qunatization", "pruning")
+
+    def check(self, cli: Cli, db_path: Path) -> None:
+        survey = db.load(db_path)
+        for query in self.QUERIES:
+            assert engine.search_path(db_path, query).hits == engine.search(survey, query), query
+        expected = json.dumps([index.paper_json(p) for p in survey.in_reading_order()], ensure_ascii=False, indent=2)
+        assert cli("--db", str(db_path), "list", "--json").stdout == expected + "\n"
+
+    def edit(self, db_path: Path, old: str, new: str) -> int:
+        """Edit the TOML text; return the inode of the cache file after the next search (same inode: in place)."""
+        text = db_path.read_text(encoding="utf-8")
+        assert old in text
+        db_path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        engine.search_path(db_path, "x")
+        return index.cache_file(db_path).stat().st_ino
+
+    def test_edits(self, cli: Cli, small_db: Path) -> None:
+        """Changing, adding, moving and deleting papers by hand keeps every answer equal to a rebuild."""
+        engine.search_path(small_db, "x")
+        inode = index.cache_file(small_db).stat().st_ino
+        self.check(cli, small_db)
+        assert self.edit(small_db, "Adapters Everywhere", "Zebra Adapters") == inode
+        self.check(cli, small_db)
+        added = '[[papers]]\nkey = "zebra2025new"\ntitle = "Zebra Quantization"\nsection = "ptq"\nauthors = []\n\n'
+        assert self.edit(small_db, "[[papers]]\n", added + "[[papers]]\n") == inode
+        self.check(cli, small_db)
+        assert self.edit(small_db, 'section = "other"', 'section = "quantization"') == inode  # moves a paper
+        self.check(cli, small_db)
+        text = small_db.read_text(encoding="utf-8")
+        start = text.index('[[papers]]\nkey = "ng2021post"')
+        end = text.find("[[papers]]", start + 1)
+        assert self.edit(small_db, text[start : end if end > 0 else None], "") == inode  # deletes one
+        self.check(cli, small_db)
+        assert "ng2021post" not in keys(cli, small_db, "post")
+
+    def test_errors_fall_back(self, cli: Cli, small_db: Path) -> None:
+        """A bad edit (unknown section, duplicate key, header change) is reported as a full parse reports it."""
+        engine.search_path(small_db, "x")
+        text = small_db.read_text(encoding="utf-8")
+        small_db.write_text(text.replace('section = "other"', 'section = "nowhere"', 1), encoding="utf-8")
+        assert "unknown section 'nowhere'" in cli("--db", str(small_db), "search", "x", code=1).stderr
+        small_db.write_text(text.replace('key = "kim2024title"', 'key = "lee2022structured"'), encoding="utf-8")
+        assert "duplicate key" in cli("--db", str(small_db), "search", "x", code=1).stderr
+        small_db.write_text(text.replace('title = "Small"', 'title = "Renamed"'), encoding="utf-8")
+        self.check(cli, small_db)
+
+
+class TestList:
+    def test_json_unchanged(self, cli: Cli, repo: Path) -> None:
+        """`list --json` prints exactly the papers' JSON, in reading order."""
+        from evlm_cli.search.index import paper_json
+
+        survey = db.load(repo / "data" / "papers.toml")
+        expected = json.dumps([paper_json(p) for p in survey.in_reading_order()], ensure_ascii=False, indent=2)
+        assert cli("list", "--json").stdout == expected + "\n"
+
+    def test_empty_json(self, cli: Cli, repo: Path) -> None:
+        """No paper selected gives an empty JSON array."""
+        assert json.loads(cli("list", "--json", "--year", "1999").stdout) == []
+
+    def test_filters(self, cli: Cli, small_db: Path) -> None:
+        """list takes year ranges, --author and --section (with subsections)."""
+        rows = json.loads(cli("--db", str(small_db), "list", "--json", "--year", "2022..2023").stdout)
+        assert [r["key"] for r in rows] == ["muller2023quantized", "lee2022structured"]
+        rows = json.loads(cli("--db", str(small_db), "list", "--json", "--section", "quantization").stdout)
+        assert [r["key"] for r in rows] == ["muller2023quantized"]
+        rows = json.loads(cli("--db", str(small_db), "list", "--json", "--author", "muller").stdout)
+        assert [r["key"] for r in rows] == ["muller2023quantized"]
+
+    def test_show(self, cli: Cli, small_db: Path) -> None:
+        """show answers from the index, with the section path."""
+        result = cli("--db", str(small_db), "show", "muller2023quantized")
+        assert "Quantization > Post-Training Quantization" in result.stdout
+        assert "did you mean" in cli("--db", str(small_db), "show", "muller2023quantize", code=1).stderr
+
+
+class TestPaperJson:
+    def test_fast_json_matches_json_dumps(self) -> None:
+        """The index's hand-rolled JSON formatting equals json.dumps(indent=2) on the shipped and small surveys."""
+        for survey in (db.load(SHIPPED_DB), small_survey()):
+            for paper in survey.papers:
+                expected = json.dumps(index.paper_json(paper), ensure_ascii=False, indent=2)
+                assert index.paper_json_text(paper) == expected
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.text(), st.lists(st.text(), max_size=3), st.none() | st.integers(1900, 2100))
+    def test_fast_json_any_text(self, title: str, authors: list[str], year: int | None) -> None:
+        """Any text (quotes, control characters, non-ASCII) is formatted as json.dumps does."""
+        paper = Paper("k", title or "t", "s", authors=tuple(authors), year=year, note=title)
+        expected = json.dumps(index.paper_json(paper), ensure_ascii=False, indent=2)
+        assert index.paper_json_text(paper) == expected
+
+
+class TestFastLane:
+    def test_parser(self) -> None:
+        """The fast lane parses plain searches and leaves anything unusual to Typer."""
+        from evlm_cli.launcher import _parse_search
+
+        args = _parse_search(["--db", "x.toml", "search", "a", "-n", "3", "--year=2024", "--json", "--", "-b"])
+        assert args is not None
+        assert (args.words, args.limit, args.year, args.json_output) == (["a", "-b"], 3, "2024", True)
+        assert _parse_search(["search", "--help"]) is None
+        assert _parse_search(["search", "--limit", "0"]) is None
+        assert _parse_search(["list"]) is None
+
+    def test_same_output_as_typer(self, cli: Cli, small_db: Path) -> None:
+        """A real `evlm search` process (fast lane) prints what the Typer command prints."""
+        argv = ["--db", str(small_db), "search", "quantization", "--json"]
+        process = subprocess.run([sys.executable, "-m", "evlm_cli", *argv], capture_output=True, text=True, check=True)
+        assert process.stdout == cli(*argv).stdout
+        missing = subprocess.run(
+            [sys.executable, "-m", "evlm_cli", "--db", str(small_db), "search", "zzzzzz"],
+            capture_output=True,
+            text=True,
+        )
+        assert missing.returncode == 1
+        assert "no paper matches" in missing.stderr
+        assert "Traceback" not in missing.stderr
+
+    def test_database_path_agrees_with_locate(
+        self, repo: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The fast lane finds the same database as db.locate: --db, then EVLM_DB, then data/, then bundled."""
+        from evlm_cli.launcher import database_path
+
+        (repo / "sub").mkdir()
+        monkeypatch.chdir(repo / "sub")
+        assert database_path(None) == db.locate(None).path == repo / "data" / "papers.toml"
+        assert database_path(Path("x.toml")) == db.locate(Path("x.toml")).path
+        monkeypatch.setenv("EVLM_DB", "/elsewhere/papers.toml")
+        assert database_path(None) == db.locate(None).path
+        monkeypatch.delenv("EVLM_DB")
+        monkeypatch.chdir(tmp_path_factory.mktemp("empty"))
+        assert database_path(None) == db.locate(None).path == db.bundled_path()
+
+    def test_warm_search_imports(self, small_db: Path) -> None:
+        """A warm search in the fast lane imports neither Typer nor the TOML reader."""
+        code = (
+            "import sys; from evlm_cli.launcher import main; sys.argv = ['evlm', '--db', sys.argv[1], 'search', 'x']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('typer', 'pydantic', 'tomllib', 'evlm_cli.db') if m in sys.modules))"
+        )
+        subprocess.run([sys.executable, "-m", "evlm_cli", "--db", str(small_db), "search", "x"], check=False)
+        process = subprocess.run(
+            [sys.executable, "-c", code, str(small_db)], capture_output=True, text=True, check=False
+        )
+        assert process.stdout.strip().endswith("[]"), process.stdout + process.stderr
+
+    def test_version(self) -> None:
+        """`evlm --version` answers without importing Typer."""
+        code = "import sys, runpy; sys.argv=['evlm','--version']; from evlm_cli.launcher import main; main(); "
+        code += "assert 'typer' not in sys.modules and 'rich' not in sys.modules"
+        process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert process.stdout.startswith("evlm ")
