@@ -288,3 +288,26 @@ class TestImportAndToc:
         assert "- [Abstract](#abstract-1)" in readme
         assert "- [Table of Contents](#table-of-contents-1)" in readme
         assert "- [X](#x)" in readme and "\x00" not in readme
+
+
+class TestSearchFastLane:
+    def test_db_folder_and_empty_db(self, repo: Path) -> None:
+        """The fast search lane refuses a folder as --db and leaves an empty --db to Typer's usage error."""
+        from evlm_cli import launcher
+
+        with pytest.raises(DatabaseError, match="names a folder"):
+            launcher.database_path(Path("data"))
+        assert launcher._parse_search(["--db", "", "search", "x"]) is None
+
+    def test_no_color_unstyled(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The fast lane's consoles honour NO_COLOR for bold and reverse too."""
+        import io
+
+        from rich.console import Console
+
+        from evlm_cli import launcher
+
+        monkeypatch.setenv("NO_COLOR", "1")
+        buffer = io.StringIO()
+        Console(file=buffer, force_terminal=True, **launcher.console_style()).print("[bold]x[/] [reverse]y[/]")
+        assert "\x1b[" not in buffer.getvalue() and buffer.getvalue() == "x y\n"

@@ -51,10 +51,10 @@ def bundled_path() -> Path:
 def locate(explicit: Path | None, *, cwd: Path | None = None) -> Location:
     """The database to use: `--db`, then `EVLM_DB`, then `data/papers.toml` above `cwd`, then the bundled copy."""
     if explicit is not None:
-        return Location(_not_a_folder(explicit, "--db"), "--db")
+        return Location(not_a_folder(explicit, "--db"), "--db")
     env = os.environ.get(DB_ENV)
     if env:
-        return Location(_not_a_folder(Path(env), DB_ENV), DB_ENV)
+        return Location(not_a_folder(Path(env), DB_ENV), DB_ENV)
     start = (cwd or Path.cwd()).resolve()
     for folder in (start, *start.parents):
         candidate = folder / DEFAULT_RELATIVE
@@ -63,7 +63,8 @@ def locate(explicit: Path | None, *, cwd: Path | None = None) -> Location:
     return Location(bundled_path(), "bundled")
 
 
-def _not_a_folder(path: Path, origin: str) -> Path:
+def not_a_folder(path: Path, origin: str) -> Path:
+    """`path` itself, or a DatabaseError when it is a folder (`origin` is '--db' or 'EVLM_DB', for the hint)."""
     if path.is_dir():
         example = path / DEFAULT_RELATIVE.name
         how = f"--db {example}" if origin == "--db" else f"{DB_ENV}={example}"

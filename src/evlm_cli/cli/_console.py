@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -18,7 +17,9 @@ def out() -> Console:
     """stdout: tables, listings, JSON."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False, **_plain_if_no_color())
+    from evlm_cli.launcher import console_style
+
+    return Console(highlight=False, soft_wrap=False, **console_style())
 
 
 @functools.cache
@@ -26,14 +27,9 @@ def err() -> Console:
     """stderr: errors, warnings, progress and summaries."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, **_plain_if_no_color())
+    from evlm_cli.launcher import console_style
 
-
-def _plain_if_no_color() -> dict[str, Any]:
-    """With NO_COLOR set (to anything), no styling at all: rich itself would drop colours but keep bold and dim."""
-    if os.environ.get("NO_COLOR"):
-        return {"color_system": None, "no_color": True}
-    return {}
+    return Console(stderr=True, highlight=False, **console_style())
 
 
 def escape(text: str) -> str:
