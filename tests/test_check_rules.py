@@ -270,7 +270,7 @@ class TestIgnoringAndSchema:
         """A schema violation is an error finding at its record's line, exit 1, no traceback."""
         path = write_db(tmp_path, [paper("a2024", "First"), paper("b2024", "Second", yaer=2024)])
         out = check(cli, path, code=1)
-        [error] = findings(out)
+        [error] = findings(out, "schema")
         assert (error["severity"], error["rule"], error["key"]) == ("error", "schema", "b2024")
         assert "unknown field 'yaer'" in error["message"]
         assert error["hint"] == "did you mean 'year'?"

@@ -17,7 +17,7 @@ from typing import Any
 
 from evlm_cli.errors import DatabaseError
 from evlm_cli.fsutil import atomic_write, locked
-from evlm_cli.model import SCHEMA_VERSION, Link, Paper, Section, Survey, SurveyInfo, validate
+from evlm_cli.model import SCHEMA_VERSION, Link, Paper, Section, Survey, SurveyInfo, validate, validate_all
 from evlm_cli.text import closest
 
 DB_ENV = "EVLM_DB"
@@ -51,16 +51,27 @@ def bundled_path() -> Path:
 def locate(explicit: Path | None, *, cwd: Path | None = None) -> Location:
     """The database to use: `--db`, then `EVLM_DB`, then `data/papers.toml` above `cwd`, then the bundled copy."""
     if explicit is not None:
-        return Location(explicit, "--db")
+        return Location(not_a_folder(explicit, "--db"), "--db")
     env = os.environ.get(DB_ENV)
     if env:
-        return Location(Path(env), DB_ENV)
+        return Location(not_a_folder(Path(env), DB_ENV), DB_ENV)
     start = (cwd or Path.cwd()).resolve()
     for folder in (start, *start.parents):
         candidate = folder / DEFAULT_RELATIVE
         if candidate.is_file():
             return Location(candidate, "found")
     return Location(bundled_path(), "bundled")
+
+
+def not_a_folder(path: Path, origin: str) -> Path:
+    """`path` itself, or a DatabaseError when it is a folder (`origin` is '--db' or 'EVLM_DB', for the hint)."""
+    if path.is_dir():
+        example = path / DEFAULT_RELATIVE.name
+        how = f"--db {example}" if origin == "--db" else f"{DB_ENV}={example}"
+        raise DatabaseError(
+            f"{origin} names a folder, not a database file", where=str(path), hint=f"pass the .toml file, e.g. {how}"
+        )
+    return path
 
 
 def require_writable(location: Location) -> Path:
@@ -102,7 +113,26 @@ def load(path: Path) -> Survey:
 
 
 def loads(text: str, *, source: str = "<database>") -> Survey:
-    """Parse and validate database text; `source` names it in errors."""
+    """Parse and validate database text; `source` names it in errors (the first problem is raised)."""
+    checked = check_text(text, source=source)
+    if checked.problems:
+        raise checked.problems[0]
+    assert checked.survey is not None
+    return checked.survey
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A database read without stopping at the first problem (what `evlm check` needs)."""
+
+    survey: Survey | None
+    """The valid part: every paper without a problem. None when the header or the sections are broken."""
+    problems: list[DatabaseError]
+    """Every problem found, in database order, each `where` naming the file and line."""
+
+
+def check_text(text: str, *, source: str = "<database>") -> Checked:
+    """Parse and validate database text, collecting every problem: per-record type errors, then schema errors."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -110,27 +140,47 @@ def loads(text: str, *, source: str = "<database>") -> Survey:
         position = _TOML_POSITION.search(message)
         where = f"{source}:{position.group(1)}:{position.group(2)}" if position else source
         reason = _TOML_POSITION.sub("", message).strip()
-        raise DatabaseError(f"TOML syntax error: {reason}", where=where, hint="fix the TOML syntax there") from None
-    try:
-        survey = survey_from_dict(raw)
-        validate(survey)
-    except DatabaseError as error:
-        line = _record_line(text, error.record) if error.record else None
+        problem = DatabaseError(f"TOML syntax error: {reason}", where=where, hint="fix the TOML syntax there")
+        return Checked(None, [problem])
+    survey, problems = _collect_survey(raw)
+    if survey is not None:
+        invalid = validate_all(survey)
+        problems += invalid
+        if any(error.record is None or error.record[0] != "papers" for error in invalid):
+            survey = None
+        elif invalid:
+            bad = {error.record for error in invalid}
+            papers = tuple(p for p in survey.papers if ("papers", p.key) not in bad)
+            survey = Survey(info=survey.info, sections=survey.sections, papers=papers, schema=survey.schema)
+    _add_lines(text, source, problems)
+    return Checked(survey, problems)
+
+
+def _add_lines(text: str, source: str, problems: list[DatabaseError]) -> None:
+    """Put `source:line:` in front of each problem's `where`; a duplicate points at its own (later) record."""
+    tables = {table: _all_record_lines(text, table) for table in ("papers", "sections")}
+    duplicates: dict[tuple[str, str], int] = {}
+    for error in problems:
+        line = None
+        if error.record:
+            found = tables[error.record[0]].get(error.record[1], [])
+            occurrence = 0
+            if error.message.startswith("duplicate"):
+                occurrence = duplicates[error.record] = duplicates.get(error.record, 0) + 1
+            line = found[min(occurrence, len(found) - 1)] if found else None
         error.where = f"{source}:{line}: {error.where}" if line else f"{source}: {error.where}"
-        raise
-    return survey
-
-
-def _record_line(text: str, record: tuple[str, str]) -> int | None:
-    """The line of a `[[papers]]` record's `key = ...` (or a section's `id = ...`), for error messages."""
-    return record_lines(text, record[0]).get(record[1])
 
 
 def record_lines(text: str, table: str) -> dict[str, int]:
     """Map each record of `[[table]]` (papers by key, sections by id) to the line of its first line."""
+    return {name: found[0] for name, found in _all_record_lines(text, table).items()}
+
+
+def _all_record_lines(text: str, table: str) -> dict[str, list[int]]:
+    """Map each key (or section id) of `[[table]]` to the first line of every record that has it, in order."""
     field_name = "key" if table == "papers" else "id"
     header = f"[[{table}]]"
-    lines: dict[str, int] = {}
+    lines: dict[str, list[int]] = {}
     start: int | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -144,25 +194,61 @@ def record_lines(text: str, table: str) -> dict[str, int]:
                 except tomllib.TOMLDecodeError:
                     continue
                 if isinstance(parsed, str):
-                    lines.setdefault(parsed, start)
+                    lines.setdefault(parsed, []).append(start)
+                    start = None
     return lines
 
 
 def survey_from_dict(raw: dict[str, Any]) -> Survey:
-    """Build a Survey from parsed TOML, checking every field's type."""
-    _check_fields(raw, {"schema", "survey", "sections", "papers"}, "top level")
-    schema = raw.get("schema", SCHEMA_VERSION)
-    if schema != SCHEMA_VERSION:
-        raise DatabaseError(
-            f"schema {schema!r} is not supported", where="top level", hint=f"this evlm reads schema {SCHEMA_VERSION}"
-        )
-    header = raw.get("survey")
-    if not isinstance(header, dict):
-        raise DatabaseError("missing [survey] table", where="top level", hint="add [survey] with at least a title")
-    info = _survey_info(header)
-    sections = tuple(_section(item, i) for i, item in enumerate(_table_list(raw, "sections")))
-    papers = tuple(_paper(item, i) for i, item in enumerate(_table_list(raw, "papers")))
-    return Survey(info=info, sections=sections, papers=papers, schema=schema)
+    """Build a Survey from parsed TOML, checking every field's type (the first problem is raised)."""
+    survey, problems = _collect_survey(raw)
+    if problems:
+        raise problems[0]
+    assert survey is not None
+    return survey
+
+
+def _collect_survey(raw: dict[str, Any]) -> tuple[Survey | None, list[DatabaseError]]:
+    """The survey and every type problem; a paper with a problem is left out, a broken header or section gives None."""
+    try:
+        _check_fields(raw, {"schema", "survey", "sections", "papers"}, "top level")
+        schema = raw.get("schema", SCHEMA_VERSION)
+        if schema != SCHEMA_VERSION:
+            raise DatabaseError(
+                f"schema {schema!r} is not supported",
+                where="top level",
+                hint=f"this evlm reads schema {SCHEMA_VERSION}",
+                field="schema",
+            )
+        header = raw.get("survey")
+        if not isinstance(header, dict):
+            raise DatabaseError(
+                "missing [survey] table", where="top level", hint="add [survey] with at least a title", field="survey"
+            )
+        info = _survey_info(header)
+        raw_sections, raw_papers = _table_list(raw, "sections"), _table_list(raw, "papers")
+    except DatabaseError as error:
+        return None, [error]
+    problems: list[DatabaseError] = []
+    sections = _each(_section, raw_sections, problems)
+    broken_sections = bool(problems)
+    papers = _each(_paper, raw_papers, problems)
+    if broken_sections:
+        return None, problems
+    return Survey(info=info, sections=tuple(sections), papers=tuple(papers), schema=schema), problems
+
+
+def _each(
+    build: Callable[[dict[str, Any], int], Any], items: list[dict[str, Any]], problems: list[DatabaseError]
+) -> list[Any]:
+    """Build every record, collecting the problems of the ones that cannot be built."""
+    built = []
+    for index, item in enumerate(items):
+        try:
+            built.append(build(item, index))
+        except DatabaseError as error:
+            problems.append(error)
+    return built
 
 
 def _table_list(raw: dict[str, Any], name: str) -> list[dict[str, Any]]:
@@ -177,7 +263,7 @@ def _check_fields(raw: dict[str, Any], allowed: set[str], where: str, record: tu
         if name not in allowed:
             suggestion = closest(name, sorted(allowed), n=1)
             hint = f"did you mean {suggestion[0]!r}?" if suggestion else "see docs/database.md"
-            raise DatabaseError(f"unknown field {name!r}", where=where, hint=hint, record=record)
+            raise DatabaseError(f"unknown field {name!r}", where=where, hint=hint, record=record, field=name)
 
 
 class _Fields:
@@ -192,12 +278,13 @@ class _Fields:
             f"field {name!r} must be {expected}, not {type(value).__name__} {value!r}",
             where=self.where,
             record=self.record,
+            field=name,
         )
 
     def string(self, name: str, default: str = "", *, required: bool = False) -> str:
         if name not in self.raw:
             if required:
-                raise DatabaseError(f"missing field {name!r}", where=self.where, record=self.record)
+                raise DatabaseError(f"missing field {name!r}", where=self.where, record=self.record, field=name)
             return default
         value = self.raw[name]
         if not isinstance(value, str):
@@ -345,7 +432,10 @@ def _record(obj: Any, keep: set[str]) -> dict[str, Any]:
     return out
 
 
-_HEADER = "# The Efficient Vision Language Models survey: the one source of truth. Format: docs/database.md.\n"
+_HEADER = (
+    "# A survey database managed by evlm: change it with evlm (or by hand), then run `evlm build`."
+    " Format: docs/database.md.\n"
+)
 
 
 def dumps(survey: Survey) -> str:

@@ -43,10 +43,13 @@ class DatabaseError(EvlmError):
         where: str | None = None,
         hint: str | None = None,
         record: tuple[str, str] | None = None,
+        field: str = "",
     ) -> None:
         super().__init__(message, where=where, hint=hint)
         self.record = record
         """("papers", key) or ("sections", id) of the offending record, so `db` can add its line number."""
+        self.field = field
+        """The offending field's name, when the error is about one field."""
 
 
 class NotFoundError(EvlmError):

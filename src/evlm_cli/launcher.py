@@ -63,11 +63,14 @@ def _parse_search(argv: list[str]) -> SearchArgs | None:
     while rest and rest[0].startswith("--db"):
         option = rest.pop(0)
         if option.startswith("--db="):
-            args.db = Path(option.partition("=")[2])
+            value = option.partition("=")[2]
         elif option == "--db" and rest:
-            args.db = Path(rest.pop(0))
+            value = rest.pop(0)
         else:
             return None
+        if not value.strip():
+            return None  # Typer's usage error says --db is empty
+        args.db = Path(value)
     if not rest or rest.pop(0) != "search":
         return None
     words_only = False
@@ -169,10 +172,10 @@ def database_path(explicit: Path | None) -> Path:
     import os
 
     if explicit is not None:
-        return explicit
+        return _not_a_folder(explicit, "--db")
     env = os.environ.get("EVLM_DB")
     if env:
-        return Path(env)
+        return _not_a_folder(Path(env), "EVLM_DB")
     start = Path.cwd().resolve()
     for folder in (start, *start.parents):
         candidate = folder / "data" / "papers.toml"
@@ -181,6 +184,14 @@ def database_path(explicit: Path | None) -> Path:
     from evlm_cli import db
 
     return db.bundled_path()
+
+
+def _not_a_folder(path: Path, origin: str) -> Path:
+    if path.is_dir():  # rare: only then is `db` imported, for its error
+        from evlm_cli import db
+
+        db.not_a_folder(path, origin)
+    return path
 
 
 def hit_json(rank: int, hit: Hit) -> dict[str, Any]:
@@ -222,13 +233,24 @@ def hits_table(hits: list[Hit]) -> Any:
 def _stdout() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, **console_style())
 
 
 def _stderr() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, **console_style())
+
+
+def console_style() -> dict[str, Any]:
+    """rich Console options for both lanes: with NO_COLOR set (to anything), no styling at all.
+
+    rich on its own drops the colours but keeps bold, dim and reverse."""
+    import os
+
+    if os.environ.get("NO_COLOR"):
+        return {"color_system": None, "no_color": True}
+    return {}
 
 
 def _error(message: str) -> None:

@@ -5,8 +5,39 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# `[label](url)`, allowing one level of brackets in the label and of parentheses in the URL.
-LINK = re.compile(r"\[(?P<label>(?:[^\[\]]|\[[^\[\]]*\])*)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))+)\)")
+# `[label](url)`: an unescaped `[`, a label with backslash escapes and one level of brackets, white space allowed
+# around the URL inside the parentheses, and one level of parentheses in the URL.
+LINK = re.compile(r"(?<!\\)\[(?P<label>(?:\\.|[^\[\]\\]|\[[^\[\]]*\])*)\]\(\s*(?P<url>(?:[^()\s]|\([^()\s]*\))+)\s*\)")
+# Characters of user text that GitHub would read as Markdown links or HTML; `&` only where it starts an entity.
+_SIGNIFICANT = re.compile(r"[\\\[\]<]|&(?=#?\w+;)")
+_ESCAPED = re.compile(r"\\(?P<char>[!-/:-@\[-`{-~])|&(?P<entity>amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def escape_text(text: str) -> str:
+    """User text (a title, a venue, a link label) made safe to put in Markdown: `[`, `]`, `\\` escaped, `<` as `&lt;`.
+
+    The set is minimal, so ordinary titles are unchanged; `unescape_text` undoes it."""
+    return _SIGNIFICANT.sub(
+        lambda m: "&lt;" if m.group() == "<" else "&amp;" if m.group() == "&" else "\\" + m.group(), text
+    )
+
+
+def unescape_text(text: str) -> str:
+    """Undo Markdown backslash escapes and the `&amp;`, `&lt;`, `&gt;` entities."""
+    return _ESCAPED.sub(lambda m: m.group("char") or _ENTITIES[m.group("entity")], text)
+
+
+def escape_url(url: str) -> str:
+    """A URL safe inside `(...)` of a Markdown link: parentheses and spaces percent-encoded."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def unescape_url(url: str) -> str:
+    """Undo `escape_url` for parentheses (a space is never valid in a stored URL, so %20 stays)."""
+    return url.replace("%28", "(").replace("%29", ")")
+
+
 HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t#]*$")
 _EMOJI_CATEGORIES = {"So", "Sk", "Cf", "Mn", "Me", "Co"}
 

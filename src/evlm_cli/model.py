@@ -195,37 +195,49 @@ def _did_you_mean(word: str, candidates: list[str], command: str) -> str:
 
 def validate(survey: Survey) -> None:
     """Raise DatabaseError for the first schema violation, naming the paper key (or section) and the field."""
+    problems = validate_all(survey)
+    if problems:
+        raise problems[0]
+
+
+def validate_all(survey: Survey) -> list[DatabaseError]:
+    """Every schema violation, in database order (sections, then papers), each naming its record and field."""
+    problems: list[DatabaseError] = []
     seen_sections: set[str] = set()
     for section in survey.sections:
-        try:
-            _check_section(section, seen_sections)
-        except DatabaseError as error:
+        for error in _section_problems(section, seen_sections):
             error.record = ("sections", section.id)
-            raise
+            problems.append(error)
         seen_sections.add(section.id)
-
     seen_keys: set[str] = set()
     for paper in survey.papers:
-        _validate_paper(paper, seen_sections, seen_keys)
+        for error in paper_problems(paper, seen_sections, seen_keys):
+            error.record = ("papers", paper.key)
+            problems.append(error)
         seen_keys.add(paper.key)
+    return problems
 
 
-def _check_section(section: Section, seen_sections: set[str]) -> None:
+def _section_problems(section: Section, seen_sections: set[str]) -> Iterator[DatabaseError]:
     where = f"section {section.id!r}"
     if not section.id or section.id != section.id.strip() or not _is_slug(section.id):
-        raise DatabaseError(
-            "field 'id' must be lower-case letters, digits and hyphens", where=where, hint="e.g. 'token-reduction'"
+        yield DatabaseError(
+            "field 'id' must be lower-case letters, digits and hyphens",
+            where=where,
+            hint="e.g. 'token-reduction'",
+            field="id",
         )
     if section.id in seen_sections:
-        raise DatabaseError("duplicate section id", where=where, hint="give each section its own id")
+        yield DatabaseError("duplicate section id", where=where, hint="give each section its own id", field="id")
     if section.parent is not None and section.parent not in seen_sections:
-        raise DatabaseError(
+        yield DatabaseError(
             f"field 'parent' names {section.parent!r}, which is not a section listed before this one",
             where=where,
             hint="list a parent section before its children",
+            field="parent",
         )
     if not section.title.strip():
-        raise DatabaseError("field 'title' is empty", where=where)
+        yield DatabaseError("field 'title' is empty", where=where, field="title")
 
 
 def _is_slug(text: str) -> bool:
@@ -242,48 +254,59 @@ def validate_key(key: str) -> str | None:
     return None
 
 
-def _validate_paper(paper: Paper, sections: set[str], seen_keys: set[str]) -> None:
-    try:
-        check_paper(paper, sections, seen_keys)
-    except DatabaseError as error:
-        error.record = ("papers", paper.key)
-        raise
-
-
 def check_paper(paper: Paper, sections: set[str], seen_keys: set[str]) -> None:
     """Raise DatabaseError if this paper breaks the schema, given the section ids and the keys before it."""
+    for error in paper_problems(paper, sections, seen_keys):
+        raise error
+
+
+def paper_problems(paper: Paper, sections: set[str], seen_keys: set[str]) -> Iterator[DatabaseError]:
+    """Every way this paper breaks the schema, given the section ids and the keys before it."""
     where = f"paper {paper.key!r}"
     problem = validate_key(paper.key)
     if problem:
-        raise DatabaseError(f"field 'key' {problem}", where=where)
+        yield DatabaseError(f"field 'key' {problem}", where=where, field="key")
     if paper.key.casefold() in {key.casefold() for key in seen_keys}:  # BibTeX ignores case in keys
-        raise DatabaseError("duplicate key", where=where, hint="keys must be unique; rename one with `evlm rekey`")
+        yield DatabaseError(
+            "duplicate key", where=where, hint="keys must be unique; rename one with `evlm rekey`", field="key"
+        )
     if not paper.title.strip():
-        raise DatabaseError("field 'title' is empty", where=where)
+        yield DatabaseError("field 'title' is empty", where=where, field="title")
     if paper.section not in sections:
         hint = _did_you_mean(paper.section, sorted(sections), "evlm sections")
-        raise DatabaseError(f"field 'section' names unknown section {paper.section!r}", where=where, hint=hint)
+        yield DatabaseError(
+            f"field 'section' names unknown section {paper.section!r}", where=where, hint=hint, field="section"
+        )
     this_year = dt.date.today().year
     if paper.year is not None and not MIN_YEAR <= paper.year <= this_year + 1:
-        raise DatabaseError(
-            f"field 'year' is {paper.year}, which is impossible", where=where, hint=f"use {MIN_YEAR}..{this_year + 1}"
+        yield DatabaseError(
+            f"field 'year' is {paper.year}, which is impossible",
+            where=where,
+            hint=f"use {MIN_YEAR}..{this_year + 1}",
+            field="year",
         )
     for link in paper.links:
         if not link.label.strip():
-            raise DatabaseError("field 'links' has a link without a label", where=where)
+            yield DatabaseError("field 'links' has a link without a label", where=where, field="links")
         if not ids.is_valid_url(link.url):
-            raise DatabaseError(
-                f"field 'links' has malformed URL {link.url!r}", where=where, hint="use an absolute http(s) URL"
+            yield DatabaseError(
+                f"field 'links' has malformed URL {link.url!r}",
+                where=where,
+                hint="use an absolute http(s) URL",
+                field="links",
             )
     if paper.arxiv is not None:
         parsed = ids.parse_arxiv_id(paper.arxiv)
         if parsed is None or parsed.version is not None:
-            raise DatabaseError(
+            yield DatabaseError(
                 f"field 'arxiv' is malformed: {paper.arxiv!r}",
                 where=where,
                 hint="use e.g. '2412.19509' or 'cs/0112017', with the version in 'arxiv_version'",
+                field="arxiv",
             )
     if paper.arxiv_version is not None and paper.arxiv_version < 1:
-        raise DatabaseError("field 'arxiv_version' must be 1 or more", where=where)
+        yield DatabaseError("field 'arxiv_version' must be 1 or more", where=where, field="arxiv_version")
     if paper.doi is not None and ids.parse_doi(paper.doi) is None:
-        raise DatabaseError(f"field 'doi' is malformed: {paper.doi!r}", where=where, hint="use e.g. '10.1145/3664647'")
+        yield DatabaseError(
+            f"field 'doi' is malformed: {paper.doi!r}", where=where, hint="use e.g. '10.1145/3664647'", field="doi"
+        )

@@ -71,7 +71,11 @@ _FOLDED_SCRIPTS_END = 0x0530
 
 
 def closest(word: str, candidates: list[str] | tuple[str, ...], n: int = 3) -> list[str]:
-    """The candidates most like `word`, for did-you-mean hints."""
+    """The candidates most like `word`, ignoring case, for did-you-mean hints (a case-only difference comes first)."""
     import difflib
 
-    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.5)
+    by_lower: dict[str, list[str]] = {}
+    for candidate in candidates:
+        by_lower.setdefault(candidate.lower(), []).append(candidate)
+    found = difflib.get_close_matches(word.lower(), list(by_lower), n=n, cutoff=0.5)
+    return [original for lower in found for original in by_lower[lower]][:n]

@@ -45,6 +45,13 @@ app = typer.Typer(
 )
 
 
+def _db_path(value: str) -> Path:
+    """`--db`'s value: an empty one is a usage error (Path('') would silently mean the current folder)."""
+    if not value.strip():
+        raise typer.BadParameter("--db is empty; pass the database file, e.g. --db data/papers.toml")
+    return Path(value)
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"evlm {__version__}\n")
@@ -57,6 +64,8 @@ def _root(
         Path | None,
         typer.Option(
             "--db",
+            parser=_db_path,
+            metavar="PATH",
             help="The database file. Default: $EVLM_DB, else data/papers.toml above the current folder, "
             "else the survey bundled with evlm (read-only).",
             show_default=False,

@@ -1,4 +1,4 @@
-"""The two consoles: data goes to stdout, messages for people to stderr. rich honours NO_COLOR and non-TTY output."""
+"""The two consoles: data goes to stdout, messages for people to stderr. NO_COLOR and non-TTY output print no styles."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console
 
 
@@ -15,7 +17,9 @@ def out() -> Console:
     """stdout: tables, listings, JSON."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    from evlm_cli.launcher import console_style
+
+    return Console(highlight=False, soft_wrap=False, **console_style())
 
 
 @functools.cache
@@ -23,7 +27,9 @@ def err() -> Console:
     """stderr: errors, warnings, progress and summaries."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    from evlm_cli.launcher import console_style
+
+    return Console(stderr=True, highlight=False, **console_style())
 
 
 def escape(text: str) -> str:
@@ -57,3 +63,14 @@ def warning(message: str) -> None:
 
 def info(message: str) -> None:
     err().print(escape(message), soft_wrap=True)
+
+
+def shown(path: Path) -> str:
+    """A path as people want to read it: relative to the current folder when inside it, else absolute."""
+    from pathlib import Path
+
+    cwd = Path.cwd()
+    for candidate in (path.absolute(), path.resolve()):
+        if candidate.is_relative_to(cwd):
+            return str(candidate.relative_to(cwd))
+    return str(path.absolute())

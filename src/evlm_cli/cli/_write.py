@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated
 
@@ -24,23 +25,29 @@ def is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
+def lock(path: Path) -> AbstractContextManager[None]:
+    """The database's lock, saying once on stderr when the command has to wait for another evlm process."""
+    message = f"waiting for another evlm process writing {_console.shown(path)} ..."
+    return fsutil.locked(path, on_wait=lambda: _console.info(message))
+
+
 def write(path: Path, change: Callable[[Survey], Survey], *, rebuild: bool) -> Survey:
     """Apply `change` to the database and rebuild the generated files, all under one hold of the lock.
 
-    With `rebuild`, the generated files are rendered before the database is written, so a broken template stops
-    the command while the database is still untouched.
+    With `rebuild`, the generated files are rendered, and checked to be replaceable, before the database is
+    written, so a broken template or an unwritable README.md stops the command while the database is untouched.
     """
 
     def checked(survey: Survey) -> Survey:
         after = change(survey)
         if rebuild:
-            builder.outputs(after, path)
+            builder.prepare(after, path)
         return after
 
-    with fsutil.locked(path):
+    with lock(path):
         after = db.update(path, checked)
         if rebuild:
             for outcome in builder.build(after, path):
                 if outcome.status == "written":
-                    _console.info(f"written: {outcome.path}")
+                    _console.info(f"written: {_console.shown(outcome.path)}")
     return after

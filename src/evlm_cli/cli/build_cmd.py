@@ -29,12 +29,24 @@ def build(
         from evlm_cli import db
 
         db.require_writable(where)
-    outcomes = builder.build(survey, where.path, check=check)
+    missing = builder.missing_template(where.path)
+    if missing is not None:
+        _console.warning(
+            f"{_console.shown(missing)} is missing, so evlm's default template is used "
+            "(README.md loses what only your template held; restore it with git if it was deleted by mistake)"
+        )
+    if check:
+        outcomes = builder.build(survey, where.path, check=True)
+    else:
+        from evlm_cli.cli._write import lock
+
+        with lock(where.path):
+            outcomes = builder.build(survey, where.path)
     stale = [o for o in outcomes if o.status == "stale"]
     for outcome in outcomes:
         if outcome.status == "stale":
             _console.print_plain(outcome.diff)
-        _console.info(f"{outcome.status}: {outcome.path}")
+        _console.info(f"{outcome.status}: {_console.shown(outcome.path)}")
     if stale:
         _console.error(f"{len(stale)} generated file(s) are stale; run `evlm build` and commit the result")
         raise typer.Exit(ExitCode.ERROR)

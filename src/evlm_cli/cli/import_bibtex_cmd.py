@@ -40,7 +40,7 @@ def import_bibtex(
     Example: evlm import bibtex refs.bib --section token-reduction --dry-run
     """
     from evlm_cli import build, db
-    from evlm_cli.fsutil import locked
+    from evlm_cli.cli._write import lock
     from evlm_cli.importers.bibtex import BibImport, decode_bytes, merge, parse_bibtex
     from evlm_cli.model import Survey
 
@@ -58,7 +58,7 @@ def import_bibtex(
     if dry_run:
         change(db.load(path))
     else:
-        with locked(path):  # one lock across the write and the rebuild
+        with lock(path):  # one lock across the write and the rebuild
             survey = db.update(path, change)
             assert result is not None
             if result.papers and not no_build:

@@ -54,6 +54,11 @@ def import_readme(
     where = location(ctx)
     target = where.path if where.writable else db.DEFAULT_RELATIVE
     result = parse_readme(read_input(file))
+    if not result.survey.sections and not result.survey.papers:
+        raise ImportFormatError(
+            f"no sections or papers found in {file}",
+            hint="expected `## Section` headings and `- Title, <ins>Venue, Year</ins> [[Paper](url)]` lines",
+        )
     for problem in result.problems:
         _console.warning(f"{file}:{problem}")
     db.write_new(result.survey, target, force=force)

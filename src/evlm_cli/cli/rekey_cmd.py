@@ -22,14 +22,8 @@ def rekey(
 
     Example: evlm rekey vlm2024post wang2024qvlm
     """
-    from evlm_cli import build, db, keys
-    from evlm_cli.fsutil import locked
+    from evlm_cli import keys
+    from evlm_cli.cli._write import write
 
-    path = writable_path(ctx)
-    with locked(path):  # one lock across the write and the rebuild, so both show the same database
-        survey = db.update(path, lambda current: keys.rename(current, old, new))
-        outcomes = build.build(survey, path)
-    for outcome in outcomes:
-        if outcome.status == "written":
-            _console.info(f"written: {outcome.path}")
+    write(writable_path(ctx), lambda current: keys.rename(current, old, new), rebuild=True)
     _console.info(f"renamed {old} to {new}")

@@ -15,7 +15,7 @@ from evlm_cli import ids
 from evlm_cli.errors import DatabaseError
 from evlm_cli.importers import Problem
 from evlm_cli.keys import make_key
-from evlm_cli.markdown import HEADING, LINK, split_emoji
+from evlm_cli.markdown import HEADING, LINK, split_emoji, unescape_text, unescape_url
 from evlm_cli.model import Link, Paper, Section, Survey, SurveyInfo, check_paper
 from evlm_cli.text import normalize_space, repair_mojibake, slugify
 
@@ -25,6 +25,8 @@ _YEAR = re.compile(r"^(?:19|20)\d{2}$")
 _HEADER_YEAR = re.compile(r"^\[(?P<year>(?:19|20)\d{2})\]\s*(?P<rest>.*)$")
 # A link written as `[[Label](url)]` or `[Label](url)`.
 _PAPER_LINK = re.compile(r"\[?\s*" + LINK.pattern + r"\s*\]?")
+# What is left of a link GitHub would show (`[Paper](url x)`, a space in the URL) that LINK could not read.
+_LINK_LIKE = re.compile(r"(?<!\\)\[[^\[\]]*\]\s*\(")
 _ABSTRACT = re.compile(r"^abstract$", re.IGNORECASE)
 _TOC = re.compile(r"^(?:table of contents?|contents|toc)$", re.IGNORECASE)
 
@@ -81,7 +83,11 @@ def _feed(state: _State, number: int, line: str, added: dt.date) -> None:
         state.prose.append(stripped)
     elif state.mode == "sections":
         bullet = _BULLET.match(line)
-        paper = _paper(state, bullet.group("body"), added) if bullet else None
+        try:
+            paper = _paper(state, bullet.group("body"), added) if bullet else None
+        except _BadLineError as bad:
+            state.problems.append(Problem(number, line, str(bad)))
+            return
         problem = _invalid(state, paper) if paper is not None else None
         if paper is not None and problem is None:
             state.papers.append(paper)
@@ -95,7 +101,7 @@ def _feed(state: _State, number: int, line: str, added: dt.date) -> None:
 def _heading(state: _State, level: int, raw_text: str, number: int, line: str) -> None:
     emoji, title = split_emoji(normalize_space(raw_text))
     if level == 1 and not state.info.get("title"):
-        state.info["title"] = title
+        state.info["title"] = unescape_text(title)
         return
     if _ABSTRACT.match(title) and state.mode != "sections":
         state.info.update(abstract_title=title, abstract_emoji=emoji)
@@ -142,22 +148,22 @@ def _header_line(state: _State, stripped: str) -> None:
     info = state.info
     year_line = _HEADER_YEAR.match(stripped)
     if year_line and "subtitle" not in info:
-        info.update(year=int(year_line.group("year")), subtitle=normalize_space(year_line.group("rest")))
+        info.update(year=int(year_line.group("year")), subtitle=unescape_text(normalize_space(year_line.group("rest"))))
         return
     if stripped.startswith(">"):
         quote = stripped.lstrip("> ").strip()
         links = [(m.group("label"), m.group("url")) for m in LINK.finditer(quote)]
         if links and "links" not in info:
-            info["links"] = tuple(Link(normalize_space(label.strip(" []*")), url) for label, url in links)
+            info["links"] = tuple(Link(_label(label.strip("*")), unescape_url(url)) for label, url in links)
             rest = LINK.sub("", quote).replace("*", "").replace("[", "").replace("]", "")
-            info["links_note"] = normalize_space(rest).strip("() ")
+            info["links_note"] = unescape_text(normalize_space(rest).strip("() "))
             return
-        names = [normalize_space(part.strip(" *_")) for part in quote.split(",")]
+        names = [unescape_text(normalize_space(part.strip(" *_"))) for part in quote.split(",")]
         if len(names) >= 2 and "authors" not in info and all(names):
             info["authors"] = tuple(names)
             return
         if "affiliation" not in info:
-            info["affiliation"] = normalize_space(quote.strip("*_ "))
+            info["affiliation"] = unescape_text(normalize_space(quote.strip("*_ ")))
             return
     if "subtitle" not in info and not state.prose and not info.get("intro_title"):
         info["subtitle"] = normalize_space(stripped)
@@ -184,12 +190,13 @@ def _paper(state: _State, body: str, added: dt.date) -> Paper | None:
     first_link = _PAPER_LINK.search(body)
     head = body[: first_link.start()] if first_link else body
     tail = body[first_link.start() :] if first_link else ""
-    links = tuple(Link(normalize_space(m.group("label").strip(" []")), m.group("url")) for m in LINK.finditer(tail))
+    links = tuple(Link(_label(m.group("label")), unescape_url(m.group("url"))) for m in LINK.finditer(tail))
     note = normalize_space(_PAPER_LINK.sub(" ", tail))
     venue, year = "", None
     ins = _INS.search(head)
     if ins:
         venue, year = _venue_year(ins.group("inner"))
+        venue = unescape_text(venue)
         head = head[: ins.start()] + head[ins.end() :]
     elif links:
         head, year = _trailing_year(head)
@@ -198,6 +205,9 @@ def _paper(state: _State, body: str, added: dt.date) -> Paper | None:
     title = normalize_space(head).strip(" ,;-").strip()
     if not title or not state.sections:
         return None
+    if _LINK_LIKE.search(title):
+        raise _BadLineError("a link is left in the title: write links as ` [[Label](url)]` after the title and venue")
+    title = unescape_text(title)
     arxiv = next((a for a in (ids.arxiv_from_url(link.url) for link in links) if a), None)
     doi = next((d for d in (ids.doi_from_url(link.url) for link in links) if d), None)
     taken = {p.key for p in state.papers}
@@ -214,6 +224,18 @@ def _paper(state: _State, body: str, added: dt.date) -> Paper | None:
         note=note,
         added=added,
     )
+
+
+def _label(raw: str) -> str:
+    """A link label without the brackets and spaces around it (`[Paper]` -> `Paper`), escapes undone."""
+    label = normalize_space(raw).lstrip("[ ")
+    while label.endswith("]") and not label.endswith("\\]"):
+        label = label[:-1].rstrip()
+    return unescape_text(label)
+
+
+class _BadLineError(Exception):
+    """A bullet that looks like a paper but cannot be read safely; its message says why."""
 
 
 def _venue_year(inner: str) -> tuple[str, int | None]:

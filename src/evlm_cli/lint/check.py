@@ -77,7 +77,8 @@ def schema_finding(error: DatabaseError) -> Finding:
     rest = where[match.end() :].strip() if match else where
     if rest:
         message = f"{rest}: {message}"
-    return Finding("error", "schema", key, "", message, int(match["line"]) if match else None, error.hint)
+    line = int(match["line"]) if match else None
+    return Finding("error", "schema", key, error.field, message, line, error.hint)
 
 
 def run(
@@ -102,10 +103,11 @@ def run(
     except (OSError, UnicodeDecodeError):
         db.load(path)  # raises the loader's own clear error
         raise
-    try:
-        survey = db.loads(text, source=str(path))
-    except DatabaseError as error:
-        return Report([schema_finding(error)])
+    checked = db.check_text(text, source=str(path))
+    schema = [schema_finding(error) for error in checked.problems]
+    survey = checked.survey
+    if survey is None:  # the header or the taxonomy is broken: the rules would only add noise
+        return Report(schema)
     lines = db.record_lines(text, "papers")
     report = Report([], papers=len(survey.papers))
     extra: list[Finding] = []
@@ -119,7 +121,7 @@ def run(
         db_path=path if generated_files else None,
         fetched_titles=links.cached_titles(),
     )
-    report.findings = rules.without_ignored([*rules.run(context, ignore=ignore), *extra], survey, ignore)
+    report.findings = [*schema, *rules.without_ignored([*rules.run(context, ignore=ignore), *extra], survey, ignore)]
     return report
 
 

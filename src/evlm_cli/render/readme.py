@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from evlm_cli.errors import EvlmError
-from evlm_cli.markdown import headings, join_emoji, unique_anchors
+from evlm_cli.markdown import escape_text, escape_url, headings, join_emoji, unique_anchors
 from evlm_cli.model import Paper, Survey, SurveyInfo
 
 PLACEHOLDERS = ("header", "toc", "papers", "footer")
@@ -21,13 +21,19 @@ TEMPLATE_NAME = "README.template.md"
 
 
 def paper_line(paper: Paper) -> str:
-    """One paper in the published format: `- Title, <ins>Venue, Year</ins> [[Paper](url)] [[Code](url)]`."""
-    parts = [f"- {paper.title}"]
-    venue_year = ", ".join(part for part in (paper.venue, str(paper.year or "")) if part)
+    """One paper in the published format: `- Title, <ins>Venue, Year</ins> [[Paper](url)] [[Code](url)]`.
+
+    User text is escaped (`markdown.escape_text`), so a title can never turn into a link or HTML on GitHub."""
+    parts = [f"- {escape_text(paper.title)}"]
+    venue_year = ", ".join(part for part in (escape_text(paper.venue), str(paper.year or "")) if part)
     if venue_year:
         parts[0] += f", <ins>{venue_year}</ins>"
-    parts.extend(f"[[{link.label}]({link.url})]" for link in paper.links)
+    parts.extend(f"[{_link(link.label, link.url)}]" for link in paper.links)
     return " ".join(parts)
+
+
+def _link(label: str, url: str) -> str:
+    return f"[{escape_text(label)}]({escape_url(url)})"
 
 
 def default_template() -> str:
@@ -38,9 +44,19 @@ def default_template() -> str:
 def template_for(db_path: Path) -> tuple[str, str]:
     """The template text for a database and where it came from: `README.template.md` beside it, or the default."""
     candidate = db_path.parent / TEMPLATE_NAME
-    if candidate.is_file():
+    try:
         return candidate.read_text(encoding="utf-8"), str(candidate)
-    return default_template(), f"evlm's default {TEMPLATE_NAME}"
+    except FileNotFoundError:
+        return default_template(), f"evlm's default {TEMPLATE_NAME}"
+    except UnicodeDecodeError as error:
+        reason = f"not UTF-8 text (byte {error.start})"
+    except OSError as error:
+        reason = error.strerror or str(error)
+    raise EvlmError(
+        f"cannot read the README template: {reason}",
+        where=str(candidate),
+        hint=f"make it a readable UTF-8 file, or remove it to use evlm's default {TEMPLATE_NAME}",
+    )
 
 
 def render_readme(survey: Survey, template: str, *, template_name: str = TEMPLATE_NAME) -> str:
@@ -57,30 +73,33 @@ def render_readme(survey: Survey, template: str, *, template_name: str = TEMPLAT
         "header": _header(survey.info),
         # The list is filled in once the headings of the whole document are known.
         "toc": f"## {join_emoji(survey.info.toc_emoji, survey.info.toc_title)}\n\x00toc\x00",
-        "papers": _papers(survey),
+        # The marker tells the table of contents where the sections start (see _toc); it is removed below.
+        "papers": _PAPERS_START + _papers(survey),
         "footer": survey.info.footer,
     }
     text = _PLACEHOLDER.sub(lambda m: regions[m.group("name")], template)
-    text = text.replace("\x00toc\x00", _toc(survey, text))
+    text = text.replace("\x00toc\x00", _toc(survey, text)).replace(_PAPERS_START, "")
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip("\n") + "\n"
 
 
+_PAPERS_START = "\x00papers\x00\n"
 _HINT = "the template needs each of " + ", ".join(f"<!-- evlm:{n} -->" for n in PLACEHOLDERS) + " once"
 
 
 def _header(info: SurveyInfo) -> str:
-    lines = [f"# {info.title}"]
+    lines = [f"# {escape_text(info.title)}"]
     if info.subtitle or info.year:
-        lines.append(" ".join(part for part in (f"[{info.year}]" if info.year else "", info.subtitle) if part))
+        subtitle = escape_text(info.subtitle)
+        lines.append(" ".join(part for part in (f"[{info.year}]" if info.year else "", subtitle) if part))
     if info.links:
         first, *others = info.links
-        quote = f"> **[{first.label}]({first.url})**" + "".join(f" [[{o.label}]({o.url})]" for o in others)
-        lines += ["", quote + (f" ({info.links_note})" if info.links_note else "")]
+        quote = f"> **{_link(first.label, first.url)}**" + "".join(f" [{_link(o.label, o.url)}]" for o in others)
+        lines += ["", quote + (f" ({escape_text(info.links_note)})" if info.links_note else "")]
     if info.authors:
-        lines += ["", "> " + ", ".join(f"*{author}*" for author in info.authors)]
+        lines += ["", "> " + ", ".join(f"*{escape_text(author)}*" for author in info.authors)]
     if info.affiliation:
-        lines += ["", f"> *{info.affiliation}*"]
+        lines += ["", f"> *{escape_text(info.affiliation)}*"]
     if info.intro_title or info.intro:
         lines += ["", join_emoji(info.intro_emoji, info.intro_title), info.intro]
     if info.abstract:
@@ -109,13 +128,17 @@ def _papers(survey: Survey) -> str:
 
 
 def _toc(survey: Survey, document: str) -> str:
-    """The table of contents, its links computed from every heading of the document as GitHub does."""
+    """The table of contents, its links computed from every heading of the document as GitHub does.
+
+    Headings above the paper list (the README's own `Abstract`, say) count for the anchors' `-1` suffixes but are
+    never taken for a section of the same title."""
     found = headings(document)
     anchors = unique_anchors([text for _, text in found])
+    before_papers = len(headings(document.partition(_PAPERS_START)[0]))
     section_texts = [join_emoji(s.emoji, s.title) for s in survey.sections]
     lines = []
     position = 0
-    for (_, text), anchor in zip(found, anchors, strict=True):
+    for (_, text), anchor in list(zip(found, anchors, strict=True))[before_papers:]:
         if position < len(section_texts) and text == section_texts[position]:
             section = survey.sections[position]
             indent = "  " * (survey.depth(section.id) - 1)
