@@ -106,13 +106,14 @@ def _check_replaceable(path: Path) -> None:
         )
 
 
-def build(survey: Survey, db_path: Path, *, check: bool = False) -> list[Outcome]:
+def build(survey: Survey, db_path: Path, *, check: bool = False, rendered: list[Output] | None = None) -> list[Outcome]:
     """Write each stale output (atomically, under the database's lock), or with `check` only report it.
 
+    `rendered` is what `prepare` returned for this survey, so a writing command renders only once.
     A check takes no lock, so it also works where nothing may be written (a read-only checkout)."""
     results = []
     with contextlib.nullcontext() if check else locked(db_path):
-        for output in outputs(survey, db_path):
+        for output in outputs(survey, db_path) if rendered is None else rendered:
             current = current_bytes(output.path)
             if current == output.content.encode("utf-8"):
                 results.append(Outcome(output.path, "unchanged"))

@@ -123,8 +123,19 @@ def why_duplicate(existing: Paper, paper: Paper) -> str | None:
 
 
 def find_duplicate(survey: Survey, paper: Paper) -> Paper | None:
-    """The first paper of the survey, other than `paper` itself (same key), that is the same paper."""
+    """The first paper of the survey, other than `paper` itself (same key), that is the same paper.
+
+    Exactly `why_duplicate(existing, paper) is not None`, with cheap tests first: the ids, then title lengths
+    (titles whose normalised lengths are too far apart cannot be near-identical), so a large survey is fast."""
+    arxiv, doi = arxiv_of(paper), doi_of(paper)
+    size = len(normalize_title(paper.title))
+    longest = 2 / TITLE_SIMILARITY - 1
     for existing in survey.papers:
-        if existing.key != paper.key and why_duplicate(existing, paper) is not None:
+        if existing.key == paper.key:
+            continue
+        if (arxiv is not None and arxiv_of(existing) == arxiv) or (doi is not None and doi_of(existing) == doi):
+            return existing
+        other = len(normalize_title(existing.title))
+        if size and other and max(size, other) <= min(size, other) * longest and why_duplicate(existing, paper):
             return existing
     return None

@@ -103,7 +103,7 @@ def add_papers(survey: Survey, drafts: Iterable[Paper], *, force: bool = False) 
         paper = candidate
         if not paper.key:
             paper = dataclasses.replace(paper, key=make_key(paper.title, paper.authors, paper.year, taken))
-        check_paper(paper, sections, taken)
+        check_paper(paper, sections, {key.casefold() for key in taken})
         papers.append(paper)
         added.append(paper)
     new = Survey(survey.info, survey.sections, tuple(papers), survey.schema)
@@ -165,7 +165,7 @@ def edit(survey: Survey, key: str, changes: Sequence[tuple[str, str]]) -> Survey
     paper = rederive_ids(original, paper)
     where = f"paper {key!r}"
     try:
-        check_paper(paper, {s.id for s in survey.sections}, {p.key for p in survey.papers if p.key != key})
+        check_paper(paper, {s.id for s in survey.sections}, {p.key.casefold() for p in survey.papers if p.key != key})
     except DatabaseError as error:
         raise EvlmError(error.message, where=where, hint=error.hint) from None
     return dataclasses.replace(survey, papers=tuple(paper if p.key == key else p for p in survey.papers))

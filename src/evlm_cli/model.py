@@ -214,7 +214,7 @@ def validate_all(survey: Survey) -> list[DatabaseError]:
         for error in paper_problems(paper, seen_sections, seen_keys):
             error.record = ("papers", paper.key)
             problems.append(error)
-        seen_keys.add(paper.key)
+        seen_keys.add(paper.key.casefold())
     return problems
 
 
@@ -255,18 +255,18 @@ def validate_key(key: str) -> str | None:
 
 
 def check_paper(paper: Paper, sections: set[str], seen_keys: set[str]) -> None:
-    """Raise DatabaseError if this paper breaks the schema, given the section ids and the keys before it."""
+    """Raise DatabaseError if this paper breaks the schema, given the section ids and the other keys, casefolded."""
     for error in paper_problems(paper, sections, seen_keys):
         raise error
 
 
 def paper_problems(paper: Paper, sections: set[str], seen_keys: set[str]) -> Iterator[DatabaseError]:
-    """Every way this paper breaks the schema, given the section ids and the keys before it."""
+    """Every way this paper breaks the schema, given the section ids and the keys before it, casefolded."""
     where = f"paper {paper.key!r}"
     problem = validate_key(paper.key)
     if problem:
         yield DatabaseError(f"field 'key' {problem}", where=where, field="key")
-    if paper.key.casefold() in {key.casefold() for key in seen_keys}:  # BibTeX ignores case in keys
+    if paper.key.casefold() in seen_keys:  # BibTeX ignores case in keys
         yield DatabaseError(
             "duplicate key", where=where, hint="keys must be unique; rename one with `evlm rekey`", field="key"
         )

@@ -38,16 +38,18 @@ def write(path: Path, change: Callable[[Survey], Survey], *, rebuild: bool) -> S
     written, so a broken template or an unwritable README.md stops the command while the database is untouched.
     """
 
+    rendered: list[builder.Output] = []
+
     def checked(survey: Survey) -> Survey:
         after = change(survey)
         if rebuild:
-            builder.prepare(after, path)
+            rendered[:] = builder.prepare(after, path)
         return after
 
     with lock(path):
         after = db.update(path, checked)
         if rebuild:
-            for outcome in builder.build(after, path):
+            for outcome in builder.build(after, path, rendered=rendered):
                 if outcome.status == "written":
                     _console.info(f"written: {_console.shown(outcome.path)}")
     return after

@@ -133,7 +133,7 @@ def parse_bibtex(
             why = "is not usable" if validate_key(block.key) else "is taken (BibTeX ignores case in keys)"
             notes.append(f"key {block.key!r} {why}; imported as {paper.key!r}")
         try:
-            check_paper(paper, {section}, taken)
+            check_paper(paper, {section}, folded)
         except DatabaseError as error:  # whatever slipped through the mapping must not stop the whole import
             problems.append(Problem(line, _first_line(block.raw), f"{block.key}: {error.message}; not imported"))
             continue

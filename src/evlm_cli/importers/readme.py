@@ -127,7 +127,7 @@ def _heading(state: _State, level: int, raw_text: str, number: int, line: str) -
 def _invalid(state: _State, paper: Paper) -> str | None:
     """Why a parsed paper cannot go into the database (a malformed URL, say), or None."""
     try:
-        check_paper(paper, {s.id for s in state.sections}, {p.key for p in state.papers})
+        check_paper(paper, {s.id for s in state.sections}, {p.key.casefold() for p in state.papers})
     except DatabaseError as error:
         return error.message
     return None

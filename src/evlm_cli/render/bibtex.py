@@ -16,6 +16,7 @@ Every entry has `doi` and `url` when known, and the code link in a `code` field.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -41,8 +42,16 @@ _URL_UNSAFE = {"{": "%7B", "}": "%7D", "\\": "%5C", '"': "%22", " ": "%20"}
 
 def title_latex(title: str) -> str:
     """A title with specials escaped and acronyms and proper nouns braced (`{MBQ}`, `{CLIP}`, `{PTQ4ViT-}`)."""
-    words = [word for word in normalize_space(title).split(" ") if encode(word)]
-    return " ".join(f"{{{encode(word)}}}" if _is_protected(word) else encode(word) for word in words) or "[untitled]"
+    encoded = [(word, _encode_word(word)) for word in normalize_space(title).split(" ")]
+    return (
+        " ".join(f"{{{latex}}}" if _is_protected(word) else latex for word, latex in encoded if latex) or "[untitled]"
+    )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _encode_word(word: str) -> str:
+    """`encode` for one word; words repeat across titles and names, so a cache saves most of the work."""
+    return encode(word)
 
 
 def _is_protected(word: str) -> bool:
@@ -55,10 +64,11 @@ def _is_protected(word: str) -> bool:
 
 def _words_latex(text: str) -> str:
     """Encoded words of a name part, a literal `and` braced so it cannot split the list."""
-    words = [encode(word) for word in normalize_space(text).split(" ") if encode(word)]
-    return " ".join(f"{{{word}}}" if word.lower() == "and" else word for word in words)
+    words = [_encode_word(word) for word in normalize_space(text).split(" ")]
+    return " ".join(f"{{{word}}}" if word.lower() == "and" else word for word in words if word)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def name_latex(name: str) -> str:
     """One author for an `and`-separated list, in BibTeX's unambiguous `von Last, Jr, First` form.
 
@@ -90,8 +100,9 @@ def name_latex(name: str) -> str:
 
 def authors_latex(authors: Iterable[str]) -> str:
     """The `author` field: names joined by `and`; a final `others` stays bare, so styles print "et al."."""
-    names = [normalize_space(name) for name in authors if name_latex(name)]
-    written = [name_latex(name) for name in names]
+    pairs = [(normalize_space(name), name_latex(name)) for name in authors]
+    names = [name for name, latex in pairs if latex]
+    written = [latex for _, latex in pairs if latex]
     if len(names) > 1 and is_et_al(names[-1]):
         written[-1] = ET_AL
     return " and ".join(written)
