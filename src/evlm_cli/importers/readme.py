@@ -208,8 +208,8 @@ def _paper(state: _State, body: str, added: dt.date) -> Paper | None:
     if _LINK_LIKE.search(title):
         raise _BadLineError("a link is left in the title: write links as ` [[Label](url)]` after the title and venue")
     title = unescape_text(title)
-    arxiv = next((a for a in (ids.arxiv_from_url(link.url) for link in links) if a), None)
-    doi = next((d for d in (ids.doi_from_url(link.url) for link in links) if d), None)
+    derived = ids.ids_from_links(link.url for link in links)
+    arxiv = derived.arxiv
     taken = {p.key for p in state.papers}
     return Paper(
         key=make_key(title, (), year, taken),
@@ -220,7 +220,7 @@ def _paper(state: _State, body: str, added: dt.date) -> Paper | None:
         links=links,
         arxiv=arxiv.id if arxiv else None,
         arxiv_version=arxiv.version if arxiv else None,
-        doi=doi,
+        doi=derived.doi,
         note=note,
         added=added,
     )
