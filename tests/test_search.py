@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import SHIPPED_DB, Cli
 from evlm_cli import db
+from evlm_cli.cachedir import cache_dir
 from evlm_cli.model import Paper, Section, Survey, SurveyInfo
 from evlm_cli.search import engine, index
 from evlm_cli.search.analyze import distance, words
@@ -335,7 +336,7 @@ class TestOutput:
 
 class TestIndexCache:
     def cache_files(self) -> list[Path]:
-        return sorted(index.cache_dir().glob("index-*.sqlite"))
+        return sorted(cache_dir().glob("index-*.sqlite"))
 
     def test_cache_is_built_and_used(self, cli: Cli, small_db: Path) -> None:
         """The first search leaves a cache file named after the database; later ones read it."""

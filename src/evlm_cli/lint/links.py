@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import os
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from evlm_cli import __version__
+from evlm_cli.cachedir import cache_dir
 from evlm_cli.errors import EvlmError
 from evlm_cli.fsutil import atomic_write
 from evlm_cli.lint.findings import Finding
@@ -84,8 +84,7 @@ class LinkResult:
 
 def cache_path() -> Path:
     """`$XDG_CACHE_HOME/evlm/links.json`, or `~/.cache/evlm/links.json`."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "evlm" / "links.json"
+    return cache_dir() / "links.json"
 
 
 class LinkCache:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from evlm_cli.cachedir import cache_dir
 from evlm_cli.errors import NotFoundError
 from evlm_cli.search.analyze import SURFACE_TOKENIZER, TOKENIZER
 
@@ -279,12 +280,6 @@ def _build(
 
 
 # -- the cache file ---------------------------------------------------------------------------------
-
-
-def cache_dir() -> Path:
-    """`$XDG_CACHE_HOME/evlm`, by default `~/.cache/evlm`."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "evlm"
 
 
 def cache_file(db_path: Path) -> Path:
