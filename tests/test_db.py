@@ -273,3 +273,55 @@ def test_repository_root() -> None:
     assert db.repository_root(ROOT / "data" / "papers.toml") == ROOT
     assert db.repository_root(Path("/x/y/papers.toml")) == Path("/x/y")
     assert os.sep in str(db.bundled_path())
+
+
+@st.composite
+def _changed(draw: st.DrawFn) -> tuple[Survey, Survey]:
+    """A survey and a paper-only change of it: papers removed, edited, added and moved."""
+    before = draw(_surveys())
+    if draw(st.booleans()):  # a paper too long for an inline table makes tomli-w write [[papers]] blocks
+        long_link = (Link("Paper", "https://example.org/" + "x" * 120),)
+        first = Paper(key="aalong", title="Long", section=before.sections[0].id, links=long_link)
+        before = replace(before, papers=(first, *before.papers))
+    papers = list(before.papers)
+    papers = [p for p in papers if draw(st.booleans()) or len(papers) < 2]
+    papers = [replace(p, title=p.title + " (v2)") if draw(st.booleans()) else p for p in papers]
+    section_ids = [s.id for s in before.sections]
+    for number in range(draw(st.integers(0, 3))):
+        papers.append(Paper(key=f"zz{number}new", title=f"New {number}", section=draw(st.sampled_from(section_ids))))
+    papers = draw(st.permutations(papers))
+    return before, replace(before, papers=tuple(papers))
+
+
+class TestReusingDumps:
+    @settings(max_examples=200, deadline=None)
+    @given(_changed())
+    def test_same_text_as_dumps(self, pair: tuple[Survey, Survey]) -> None:
+        """Reusing the unchanged papers' text gives exactly what a full dumps gives, whenever it applies."""
+        before, after = pair
+        reused = db.dumps_reusing(db.dumps(before), before, after)
+        assert reused is None or reused == db.dumps(after)
+
+    def test_applies_to_a_one_paper_change(self, db_path: Path) -> None:
+        """Editing, adding or removing one paper of the shipped survey takes the shortcut, with the same text."""
+        survey = db.load(db_path)
+        text = db.dumps(survey)
+        edited = replace(survey, papers=(replace(survey.papers[3], note="x"), *survey.papers[:3], *survey.papers[4:]))
+        added = replace(survey, papers=(*survey.papers, Paper(key="new2025", title="New", section="token-reduction")))
+        removed = replace(survey, papers=survey.papers[1:])
+        for after in (edited, added, removed):
+            assert db.dumps_reusing(text, survey, after) == db.dumps(after)
+
+    def test_refuses_a_text_it_cannot_split(self, db_path: Path) -> None:
+        """An abstract holding a `[[papers]]` line makes the shortcut step aside (the caller runs dumps)."""
+        survey = db.load(db_path)
+        odd = replace(survey.papers[0], abstract="first line\n[[papers]]\nlast line")
+        before = replace(survey, papers=(odd, *survey.papers[1:]))
+        after = replace(before, papers=before.papers[:-1])
+        assert db.dumps_reusing(db.dumps(before), before, after) is None
+
+    def test_refuses_header_changes(self, db_path: Path) -> None:
+        """A changed header or taxonomy is not a paper-only change."""
+        survey = db.load(db_path)
+        after = replace(survey, info=replace(survey.info, title="Other"))
+        assert db.dumps_reusing(db.dumps(survey), survey, after) is None

@@ -128,16 +128,22 @@ def loads(text: str, *, source: str = "<database>") -> Survey:
     """
     if _last_valid and _last_valid[0][0] == text:
         return _last_valid[0][1]
-    checked = check_text(text, source=source)
-    if checked.problems:
-        raise checked.problems[0]
-    assert checked.survey is not None
-    _last_valid[:] = [(text, checked.survey)]
-    return checked.survey
+    from evlm_cli import parsecache
+
+    cached = parsecache.get(text)
+    if cached is None:
+        checked = check_text(text, source=source)
+        if checked.problems:
+            raise checked.problems[0]
+        assert checked.survey is not None
+        cached = (checked.survey, False)
+        parsecache.put(text, checked.survey, canonical=False)
+    _last_valid[:] = [(text, *cached)]
+    return cached[0]
 
 
-_last_valid: list[tuple[str, Survey]] = []
-"""(text, Survey) of the last valid database parsed in this process."""
+_last_valid: list[tuple[str, Survey, bool]] = []
+"""(text, Survey, whether evlm wrote the text) of the last valid database read or written in this process."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,12 +471,73 @@ def dumps(survey: Survey) -> str:
     return _HEADER + "\n" + tomli_w.dumps(to_dict(survey), multiline_strings=True)
 
 
+_PAPER_HEADER = "\n[[papers]]\n"
+
+
+def dumps_reusing(old_text: str, before: Survey, after: Survey) -> str | None:
+    """`dumps(after)`, given that `old_text == dumps(before)`, reusing the text of each paper that is unchanged.
+
+    tomli-w writes the papers as `[[papers]]` blocks when at least one of them is too long for an inline table (any
+    paper with a link is), else as one inline array; the text is reused only while some paper keeps it in blocks.
+    None when the shortcut does not apply (the header or the taxonomy changed, no paper forces blocks, or the old
+    text does not split into one block per paper, as when an abstract holds a `[[papers]]` line); the caller then
+    runs `dumps`."""
+    if (after.info, after.sections, after.schema) != (before.info, before.sections, before.schema):
+        return None
+    prefix, *blocks = old_text.split(_PAPER_HEADER)
+    old = list(before.in_reading_order())
+    if not blocks or len(blocks) != len(old) or not after.papers:
+        return None
+    known: dict[str, tuple[Paper, str]] = {}
+    for paper, block in zip(old, blocks, strict=True):
+        if not block.startswith(f'key = "{paper.key}"\n'):
+            return None
+        known[paper.key] = (paper, block)
+    parts = [prefix]
+    reused: list[Paper] = []
+    forced = False  # whether some paper is too long for an inline table, so tomli-w writes blocks
+    for paper in after.in_reading_order():
+        previous = known.get(paper.key)
+        if previous and previous[0] == paper:
+            parts += [_PAPER_HEADER, previous[1]]
+            reused.append(paper)
+        else:
+            block, long = _paper_block(paper)
+            forced = forced or long
+            parts += [_PAPER_HEADER, block]
+    if not forced and not any(_paper_block(paper)[1] for paper in reused):
+        return None  # `any` stops at the first long paper: usually the first one
+    return "".join(parts)
+
+
+_FORCES_BLOCKS = {"key": "x" * 200}
+"""A table too long to be inline: beside it, tomli-w writes any paper as a `[[papers]]` block."""
+
+
+def _paper_block(paper: Paper) -> tuple[str, bool]:
+    """One paper's text as tomli-w writes it in a `[[papers]]` block (after that line), and whether the paper is too
+    long for an inline table, so that it alone makes tomli-w write blocks."""
+    import tomli_w
+
+    record = paper_to_dict(paper)
+    alone = tomli_w.dumps({"papers": [record]}, multiline_strings=True)
+    if alone.startswith("[[papers]]\n"):
+        return alone.removeprefix("[[papers]]\n"), True
+    beside = tomli_w.dumps({"papers": [record, _FORCES_BLOCKS]}, multiline_strings=True)
+    return beside.removeprefix("[[papers]]\n").split(_PAPER_HEADER)[0], False
+
+
 def save(survey: Survey, path: Path, *, text: str | None = None) -> None:
     """Validate, then write atomically (`text`, when given, is `dumps(survey)` already computed).
 
     Callers that read-modify-write use `update` to hold the lock."""
     validate(survey)
-    atomic_write(path, dumps(survey) if text is None else text)
+    text = dumps(survey) if text is None else text
+    atomic_write(path, text)
+    from evlm_cli import parsecache
+
+    parsecache.put(text, survey, canonical=True)  # the next command reads this database without parsing it
+    _last_valid[:] = [(text, survey, True)]
     try:  # keep the search cache warm; it is only a cache, so it never fails a write
         from evlm_cli.search.index import refresh_after_write
 
@@ -483,8 +550,12 @@ def update(path: Path, change: Callable[[Survey], Survey]) -> Survey:
     """Read, change and write the database under its lock, so concurrent writers never lose each other's work."""
     with locked(path):
         current = _read(path)
-        after = change(loads(current, source=str(path)))
-        text = dumps(after)  # the one serialisation: it is both the comparison and what is written
+        before = loads(current, source=str(path))
+        after = change(before)
+        canonical = bool(_last_valid) and _last_valid[0][0] == current and _last_valid[0][2]
+        # The one serialisation: both the comparison and what is written. When evlm wrote the file, the text of
+        # papers the change left alone is reused, which makes a one-paper change fast on a large survey.
+        text = (canonical and dumps_reusing(current, before, after)) or dumps(after)
         if text != current:
             save(after, path, text=text)
         return after
