@@ -1,0 +1,78 @@
+"""The parsed-database cache: a faster read of a database seen before, never a different answer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from evlm_cli import db, parsecache
+from evlm_cli.cachedir import cache_dir
+from evlm_cli.errors import DatabaseError
+
+
+@pytest.fixture(autouse=True)
+def _always_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cache even the small shipped database, and forget this process's last parse between steps."""
+    monkeypatch.setattr(parsecache, "MIN_SIZE", 0)
+    monkeypatch.setattr(db, "_last_valid", [])
+
+
+def _files() -> list[Path]:
+    return sorted((cache_dir() / "parsed").glob("*.pickle"))
+
+
+class TestParseCache:
+    def test_second_read_comes_from_the_cache(self, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A database read once is read again without parsing, and gives the same survey."""
+        first = db.load(db_path)
+        assert len(_files()) == 1
+        db._last_valid.clear()
+        monkeypatch.setattr(db, "check_text", lambda *a, **k: pytest.fail("parsed again"))
+        assert db.load(db_path) == first
+
+    def test_an_edit_is_a_miss(self, db_path: Path) -> None:
+        """Any change of the text is parsed afresh (the cache is keyed by the exact text)."""
+        db.load(db_path)
+        db._last_valid.clear()
+        db_path.write_text(db_path.read_text(encoding="utf-8").replace('title = "M2IST"', 'title = "M3"'), "utf-8")
+        assert db.load(db_path).paper("m2ist2024").title == "M3"
+
+    def test_an_invalid_edit_is_still_an_error(self, db_path: Path) -> None:
+        """The cache never hides a schema error: an invalid text is never stored."""
+        db.load(db_path)
+        db._last_valid.clear()
+        db_path.write_text(db_path.read_text(encoding="utf-8").replace("year = 2024", "year = 2204", 1), "utf-8")
+        with pytest.raises(DatabaseError, match="impossible"):
+            db.load(db_path)
+
+    @pytest.mark.parametrize("damage", [b"", b"garbage", b"evlm 0.0.1 pickle 5\n\x80\x05K\x01."])
+    def test_damaged_cache_is_ignored(self, db_path: Path, damage: bytes) -> None:
+        """A damaged, foreign or outdated cache file is ignored, and the database parsed."""
+        expected = db.load(db_path)
+        (cache_file,) = _files()
+        cache_file.write_bytes(damage)
+        db._last_valid.clear()
+        assert db.load(db_path) == expected
+
+    def test_unwritable_cache_is_ignored(self, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A cache folder that cannot be created costs nothing but speed."""
+        monkeypatch.setenv("XDG_CACHE_HOME", "/dev/null")
+        assert db.load(db_path).paper("m2ist2024").title == "M2IST"
+
+    def test_evlm_writes_are_marked_canonical(self, db_path: Path) -> None:
+        """A text evlm wrote is known canonical (so its unchanged papers' text can be reused); a read is not."""
+        survey = db.load(db_path)
+        text = db_path.read_text(encoding="utf-8")
+        assert parsecache.get(text) == (survey, False)
+        changed = replace(survey, papers=survey.papers[1:])
+        db.save(changed, db_path)
+        assert parsecache.get(db_path.read_text(encoding="utf-8")) == (changed, True)
+
+    def test_old_entries_are_pruned(self, db_path: Path) -> None:
+        """Only the most recent few parsed databases are kept."""
+        survey = db.load(db_path)
+        for count in range(parsecache.KEEP + 3):
+            db.save(replace(survey, papers=survey.papers[count:]), db_path)
+        assert len(_files()) <= parsecache.KEEP
