@@ -93,3 +93,10 @@ class TestEntryPoints:
     def test_usage_error_is_exit_2(self, cli: Cli, repo: Path) -> None:
         """Bad arguments are Click's usage error, exit 2."""
         cli("list", "--year", "soon", code=2)
+
+
+def test_emoji_codes_are_printed_as_typed(cli: Cli, repo: Path) -> None:
+    """A title holding `:fire:` is shown as typed, not turned into an emoji by rich."""
+    cli("edit", "m2ist2024", "--set", "title=M2IST :fire: edition", "--no-build")
+    assert ":fire:" in cli("show", "m2ist2024").stdout
+    assert ":fire:" in cli("list", "--section", "memory-efficient").stdout

@@ -248,3 +248,19 @@ def test_readme_export_examples_work(cli: Cli, repo: Path) -> None:
         written = repo / args[args.index("-o") + 1] if "-o" in args else None
         text = written.read_text(encoding="utf-8") if written else result.stdout
         assert text.startswith("@misc{") or text.startswith("@inproceedings{"), example
+
+
+class TestEmptySelection:
+    def test_no_match_is_an_error_and_keeps_the_file(self, cli: Cli, repo: Path, tmp_path: Path) -> None:
+        """A query that matches nothing exits 1 and leaves an existing -o file as it was."""
+        target = tmp_path / "keep.bib"
+        target.write_text("@misc{keep}\n", encoding="utf-8")
+        result = cli("export", "bibtex", "--query", "zzzqqq", "-o", str(target), code=1)
+        assert "nothing to export" in result.stderr
+        assert target.read_text(encoding="utf-8") == "@misc{keep}\n"
+
+    def test_empty_section_is_an_error(self, cli: Cli, repo: Path) -> None:
+        """An empty section exports nothing: exit 1 with a clear line, no empty bibliography on stdout."""
+        result = cli("export", "bibtex", "--section", "token-reduction", code=1)
+        assert result.stdout == ""
+        assert "nothing to export" in result.stderr

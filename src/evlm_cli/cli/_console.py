@@ -19,7 +19,8 @@ def out() -> Console:
 
     from evlm_cli.launcher import console_style
 
-    return Console(highlight=False, soft_wrap=False, **console_style())
+    # emoji=False: a title or query holding `:fire:` is printed as typed, not as an emoji.
+    return Console(**{"highlight": False, "soft_wrap": False, "emoji": False, **console_style()})
 
 
 @functools.cache
@@ -29,7 +30,7 @@ def err() -> Console:
 
     from evlm_cli.launcher import console_style
 
-    return Console(stderr=True, highlight=False, **console_style())
+    return Console(**{"stderr": True, "highlight": False, "emoji": False, **console_style()})
 
 
 def escape(text: str) -> str:

@@ -10,6 +10,7 @@ import typer
 
 from evlm_cli.cli import _console, app
 from evlm_cli.cli._options import SectionFilter, load
+from evlm_cli.errors import EvlmError
 from evlm_cli.render.formats import FORMATS
 
 KeyOption = Annotated[
@@ -92,6 +93,9 @@ def export(
     destination_file = _output_file(output)
     survey, _ = load(ctx)
     papers = select(survey, Filters(section=section, keys=tuple(key or ()), query=query))
+    if not papers:
+        what = f"matches {query!r}" if query else "is in that selection"
+        raise EvlmError(f"nothing to export: no paper {what}", hint="`evlm search` and `evlm list` show what there is")
     text = chosen.render(papers)
     if destination_file is None:
         _console.print_plain(text)
