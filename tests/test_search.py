@@ -595,3 +595,34 @@ class TestFastLane:
         code += "assert 'typer' not in sys.modules and 'rich' not in sys.modules"
         process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert process.stdout.startswith("evlm ")
+
+
+class TestQueryRobustness:
+    @pytest.mark.parametrize("query", ["key:muller2023quantized", "key:mull*", "KEY:muller2023quantized"])
+    def test_key_field(self, cli: Cli, small_db: Path, query: str) -> None:
+        """`key:` matches the citation key, whole or as a prefix."""
+        assert keys(cli, small_db, query) == ["muller2023quantized"]
+
+    def test_key_field_without_cache(self, cli: Cli, small_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """`key:` works on the in-memory index too (no usable cache folder)."""
+        monkeypatch.setenv("XDG_CACHE_HOME", "/dev/null")
+        assert keys(cli, small_db, "key:mull*") == ["muller2023quantized"]
+
+    def test_sqlite_error_is_query_error(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """An SQLite error while running a query on the in-memory index becomes a clean QueryError."""
+
+        def broken(*_args: object, **_kwargs: object) -> None:
+            raise sqlite3.OperationalError("no such column: nope")
+
+        monkeypatch.setattr(engine, "_term", broken)
+        with pytest.raises(QueryError, match="cannot search for 'quantization': no such column"):
+            engine.search(small_survey(), "quantization")
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+    def test_any_query_is_clean(self, text: str) -> None:
+        """Arbitrary query text never raises anything but an EvlmError (QueryError, NotFoundError)."""
+        from evlm_cli.errors import EvlmError
+
+        with contextlib.suppress(EvlmError):
+            engine.search(small_survey(), text)

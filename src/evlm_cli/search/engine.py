@@ -8,6 +8,7 @@ distance (typo tolerance). The cached index and the in-memory fallback run this 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from evlm_cli.search.analyze import MIN_PREFIX, MIN_SPLIT, distance, fts_phrase, splits, typo_budget, words
 from evlm_cli.search.index import COLUMNS, WEIGHTS, Index, open_index
-from evlm_cli.search.query import Query, Term, YearRange, parse
+from evlm_cli.search.query import Query, QueryError, Term, YearRange, parse
 
 if TYPE_CHECKING:  # not at run time: a warm search never needs the model (see evlm_cli.launcher)
     from evlm_cli.model import Survey
@@ -95,7 +96,22 @@ def to_query(query: str | Query, filters: Filters | None = None) -> Query:
 
 
 def run(index: Index, query: Query, *, limit: int | None = None) -> Result:
-    """Run a query against an index."""
+    """Run a query against an index; QueryError when SQLite cannot run it.
+
+    An SQLite error on the cache file propagates as it is, so that `index.using_index` retries in memory; on the
+    in-memory index it can only come from the query, and becomes a QueryError."""
+    try:
+        return _run(index, query, limit=limit)
+    except sqlite3.Error as error:
+        if index.cached:
+            raise
+        text = " ".join(term.text for term in query.terms) or "these filters"
+        raise QueryError(
+            f"cannot search for {text!r}: {error}", hint="quote unusual words, or search for fewer of them"
+        ) from error
+
+
+def _run(index: Index, query: Query, *, limit: int | None = None) -> Result:
     papers = index.count()
     where, params = _filters(index, query)
     expressions: list[str] = []

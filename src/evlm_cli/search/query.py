@@ -27,7 +27,7 @@ FIELDS = {
     "tags": "tags",
     "note": "note",
     "abstract": "abstract",
-    "key": "key",
+    "key": "citekey",
     "year": "year",
 }
 """Field names accepted before a colon, mapped to the index column they search."""
