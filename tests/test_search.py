@@ -626,3 +626,37 @@ class TestQueryRobustness:
 
         with contextlib.suppress(EvlmError):
             engine.search(small_survey(), text)
+
+
+def tier_survey() -> Survey:
+    sections = (Section("methods", "Methods"), Section("merging", "Token Merging"))
+    papers = (
+        Paper("abs2024", "Efficient Models", "methods", abstract=" ".join(["token"] * 30) + " everywhere."),
+        Paper("note2024", "Fast Inference", "methods", abstract="A study of speed.", note="token budget"),
+        Paper("sec2024", "Faster Encoders", "merging", abstract="Encoders made fast."),
+        Paper("title2024", "Token Pruning for Long Videos of Many Frames", "methods", abstract="A study."),
+    )
+    return Survey(info=SurveyInfo(title="Tiers"), sections=sections, papers=papers)
+
+
+class TestTiers:
+    def test_best_field_decides(self) -> None:
+        """Title above section above note above abstract, however often the abstract repeats the word."""
+        assert [hit.key for hit in engine.search(tier_survey(), "token")] == [
+            "title2024",
+            "sec2024",
+            "note2024",
+            "abs2024",
+        ]
+
+    def test_tiers_with_filters_and_limit(self) -> None:
+        """The filtered and the limited paths rank by tier too."""
+        survey = tier_survey()
+        assert [h.key for h in engine.search(survey, "token", limit=1)] == ["title2024"]
+        assert [h.key for h in engine.search(survey, "token section:methods")] == ["title2024", "note2024", "abs2024"]
+
+    def test_scores_fall(self) -> None:
+        """Scores fall with the ranking: a higher tier has a higher score."""
+        scores = [hit.score for hit in engine.search(tier_survey(), "token")]
+        assert scores == sorted(scores, reverse=True)
+        assert len(set(scores)) == len(scores)

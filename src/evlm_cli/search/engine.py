@@ -1,6 +1,7 @@
 """Ranked search: a `Query` becomes an FTS5 expression, run against an `Index` (cached or in memory).
 
-Ranking is FTS5's BM25 with per-field weights (`index.WEIGHTS`); ties keep the survey's reading order. Each query
+Ranking goes by the best field a paper matches in (`TIERS`: a title match beats any number of abstract matches),
+then, within that tier, by FTS5's BM25 with per-field weights (`index.WEIGHTS`); ties keep the reading order. Each query
 word matches its stem (Porter), its prefix (3+ letters), its joined or split forms (`vision-language`,
 `visionlanguage`, `vision language`) and, when the database does not contain it, the words within a small edit
 distance (typo tolerance). The cached index and the in-memory fallback run this same code, so they agree.
@@ -27,6 +28,10 @@ FIELD_NAMES = {"citekey": "key"}
 _OPEN, _CLOSE = "\x02", "\x03"
 _CHUNK = 500
 _MAX_FUZZY = 5
+TIERS = ("title", "section", "tags", "authors", "citekey", "venue", "year", "note", "abstract")
+"""Index columns from the best field to match to the least: a paper's best matched field decides its tier."""
+TIER_SCALE = 1_000_000
+"""A score is `tier * TIER_SCALE + bm25`: BM25 (far below this) only orders papers within a tier."""
 _TIE_WINDOW = 50
 """Rows fetched beyond `limit`, to be sure no tie with the last place shown is cut off."""
 
@@ -37,7 +42,8 @@ class Hit:
 
     key: str
     score: float
-    """BM25 with field weights; higher is better; 0 when the query has no words (filters only)."""
+    """The tier of the best field matched (`TIERS`, title highest) times TIER_SCALE, plus BM25 with field
+    weights; higher is better; 0 when the query has no words (filters only)."""
     matched_fields: tuple[str, ...]
     matched_terms: tuple[str, ...]
     """The words of the paper that matched, folded (`quantized`, `vision language`)."""
@@ -127,19 +133,19 @@ def _run(index: Index, query: Query, *, limit: int | None = None) -> Result:
     if missing:
         return Result([], 0, papers, suggestions=_suggest(index, missing))
     ranked = bool(expressions)
+    order, order_params = _score(expressions) if ranked else ("0", [])
     if query.venue and words(query.venue):
         expressions.append("{venue} : " + fts_phrase(words(query.venue)))
     match = " AND ".join(expressions)
     total = None
     if match and ranked and not where:
-        rows, total = _ranked(index, match, limit)
+        rows, total = _ranked(index, match, order, order_params, limit)
     elif match:
-        order = "bm25(fts, " + ", ".join(str(WEIGHTS[c]) for c in COLUMNS) + ")" if ranked else "0"
         sql = (
             f"SELECT fts.rowid, {order} FROM fts JOIN docs ON docs.rowid = fts.rowid "  # noqa: S608
             f"WHERE fts MATCH ? {where} ORDER BY 2, docs.position"
         )
-        rows = index.conn.execute(sql, [match, *params]).fetchall()
+        rows = index.conn.execute(sql, [*order_params, match, *params]).fetchall()
     else:
         sql = f"SELECT rowid, 0 FROM docs WHERE 1 {where} ORDER BY position"  # noqa: S608
         rows = index.conn.execute(sql, params).fetchall()
@@ -150,20 +156,32 @@ def _run(index: Index, query: Query, *, limit: int | None = None) -> Result:
     return Result(hits, len(rowids) if total is None else total, papers, rowids=rowids)
 
 
-def _ranked(index: Index, match: str, limit: int | None) -> tuple[list[tuple[int, float]], int]:
-    """The matches as (rowid, bm25), best first, ties in reading order, and how many there are in all.
+def _score(expressions: list[str]) -> tuple[str, list[object]]:
+    """The SQL of a match's score (lower is better, as bm25()) and its parameters: minus the tier of the best
+    field any term matches in (`TIERS`) times TIER_SCALE, plus BM25 with field weights."""
+    weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
+    any_term = " OR ".join(expressions)
+    member = "WHEN fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) THEN "
+    cases = " ".join(member + str(len(TIERS) - i) for i in range(len(TIERS)))
+    sql = f"(bm25(fts, {weights}) - {TIER_SCALE} * (CASE {cases} ELSE 0 END))"
+    return sql, [_scoped(any_term, column) for column in TIERS]
+
+
+def _ranked(
+    index: Index, match: str, score: str, score_params: list[object], limit: int | None
+) -> tuple[list[tuple[int, float]], int]:
+    """The matches as (rowid, score), best first, ties in reading order, and how many there are in all.
 
     With a `limit`, only the rows that can reach the first `limit` places are returned. Joining the index with
     `docs` just to break ties costs more than the ranking itself at 100,000 papers, so SQLite picks the best few
     by score alone and reading positions are looked up for those only.
     """
-    weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
-    sql = f"SELECT rowid, bm25(fts, {weights}) FROM fts WHERE fts MATCH ? ORDER BY 2"  # noqa: S608
+    sql = f"SELECT rowid, {score} FROM fts WHERE fts MATCH ? ORDER BY 2"  # noqa: S608
     rows: list[tuple[int, float]] = []
     total = 0
     if limit is not None:
         window = limit + _TIE_WINDOW
-        rows = index.conn.execute(sql + " LIMIT ?", (match, window)).fetchall()
+        rows = index.conn.execute(sql + " LIMIT ?", (*score_params, match, window)).fetchall()
         if len(rows) < window:
             total = len(rows)
         elif rows[-1][1] != rows[limit - 1][1]:  # no tie with the last place shown reaches beyond the window
@@ -171,7 +189,7 @@ def _ranked(index: Index, match: str, limit: int | None) -> tuple[list[tuple[int
         else:
             rows = []
     if not rows:
-        rows = index.conn.execute(sql, (match,)).fetchall()
+        rows = index.conn.execute(sql, (*score_params, match)).fetchall()
         total = len(rows)
     if limit is not None and limit < len(rows):
         cutoff = rows[limit - 1][1]
