@@ -660,3 +660,33 @@ class TestTiers:
         scores = [hit.score for hit in engine.search(tier_survey(), "token")]
         assert scores == sorted(scores, reverse=True)
         assert len(set(scores)) == len(scores)
+
+
+class TestNoWords:
+    @pytest.mark.parametrize("query", ["量化模型", "🤖", "*", ":", '"', "[/]", "🤖 year:2024"])
+    def test_no_searchable_words(self, cli: Cli, small_db: Path, query: str) -> None:
+        """A query without a word to search for matches nothing and says why, instead of listing every paper."""
+        result = cli("--db", str(small_db), "search", query, code=1)
+        assert "the query has no words evlm can search for" in result.stderr or "no paper matches" in result.stderr
+        assert result.stdout == ""
+
+    @pytest.mark.parametrize("query", ["🤖", "*", ":", '"', "[/]"])
+    def test_message(self, query: str) -> None:
+        """The library raises a QueryError naming the problem."""
+        with pytest.raises(QueryError, match="no words evlm can search for"):
+            engine.search(small_survey(), query)
+
+    def test_filters_alone_still_list(self, cli: Cli, small_db: Path) -> None:
+        """Filters without words list the filtered papers, as the option or in the query text."""
+        expected = ["kim2024title", "park2024abstract"]
+        assert keys(cli, small_db, "--year", "2024") == expected
+        assert keys(cli, small_db, "year:2024") == expected
+
+    def test_cjk_words(self) -> None:
+        """Words in scripts without an ASCII form (CJK, Cyrillic) are searchable."""
+        papers = (*PAPERS, Paper("wang2024cjk", "量化 视觉语言模型", "other", abstract="Квантование моделей."))
+        survey = Survey(info=SurveyInfo(title="Small"), sections=SECTIONS, papers=papers)
+        assert [h.key for h in engine.search(survey, "量化")] == ["wang2024cjk"]
+        assert [h.key for h in engine.search(survey, "视觉*")] == ["wang2024cjk"]
+        assert [h.key for h in engine.search(survey, "квантование")] == ["wang2024cjk"]
+        assert words("Müller 量化-模型 🤖") == ["muller", "量化", "模型"]

@@ -118,6 +118,11 @@ def run(index: Index, query: Query, *, limit: int | None = None) -> Result:
 
 
 def _run(index: Index, query: Query, *, limit: int | None = None) -> Result:
+    if (query.asks_words or query.terms) and not any(words(term.text) for term in query.terms):
+        raise QueryError(
+            "the query has no words evlm can search for",
+            hint="search for words of letters or digits, or for filters only, e.g. year:2024",
+        )
     papers = index.count()
     where, params = _filters(index, query)
     expressions: list[str] = []
