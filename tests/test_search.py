@@ -693,3 +693,28 @@ class TestNoWords:
         assert [h.key for h in engine.search(survey, "视觉*")] == ["wang2024cjk"]
         assert [h.key for h in engine.search(survey, "квантование")] == ["wang2024cjk"]
         assert words("Müller 量化-模型 🤖") == ["muller", "量化", "模型"]
+
+
+class TestInconsistentCache:
+    @pytest.mark.parametrize(
+        "damage",
+        [
+            "DELETE FROM docs WHERE rowid = 3",
+            "INSERT INTO fts(fts) VALUES ('delete-all')",
+        ],
+    )
+    def test_falls_back_and_rebuilds(self, cli: Cli, small_db: Path, damage: str) -> None:
+        """A cache whose tables disagree gives the right answer (no traceback) and is rebuilt."""
+        expected = keys(cli, small_db, "quantization")
+        target = index.cache_file(small_db)
+        conn = sqlite3.connect(target)
+        conn.execute(damage)
+        conn.commit()
+        conn.close()
+        assert keys(cli, small_db, "quantization") == expected
+        assert keys(cli, small_db, "a*") == [h.key for h in engine.search(small_survey(), "a*", limit=None)]
+        with contextlib.closing(sqlite3.connect(target)) as conn:
+            docs, sized = conn.execute(
+                "SELECT (SELECT count(*) FROM docs), (SELECT count(*) FROM fts_docsize)"
+            ).fetchone()
+        assert docs == sized == len(PAPERS)

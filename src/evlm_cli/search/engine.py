@@ -201,6 +201,8 @@ def _ranked(
         rows = [row for row in rows if row[1] <= cutoff]
     ids = [row[0] for row in rows]
     position = {row[0]: row[1] for row in _chunked(index, "SELECT rowid, position FROM docs WHERE rowid IN ({})", ids)}
+    if len(position) != len(ids):
+        raise sqlite3.DatabaseError("the search index is inconsistent: a match has no paper")
     rows.sort(key=lambda row: (row[1], position[row[0]]))
     return rows, total
 
@@ -315,6 +317,8 @@ def _details(index: Index, rowids: list[int], scores: dict[int, float], match: s
         for row in _chunked(index, sql, rowids):
             rowid = int(str(row[0]))
             found[rowid] = _hit(row, scores[rowid])
+    if len(found) != len(set(rowids)):
+        raise sqlite3.DatabaseError("the search index is inconsistent: a match has no paper")
     for rowid in rowids:
         yield found[rowid]
 
