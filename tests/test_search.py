@@ -718,3 +718,31 @@ class TestInconsistentCache:
                 "SELECT (SELECT count(*) FROM docs), (SELECT count(*) FROM fts_docsize)"
             ).fetchone()
         assert docs == sized == len(PAPERS)
+
+
+class TestSuggestions:
+    def survey(self) -> Survey:
+        papers = (
+            Paper("a2024tokens", "Tokens to Spare", "other", abstract="Fewer tokens than before, on time."),
+            Paper("b2024than", "Less Than More", "other", abstract="It is on."),
+        )
+        return Survey(info=SurveyInfo(title="S"), sections=SECTIONS, papers=papers)
+
+    def test_no_stop_words_or_short_words(self) -> None:
+        """Did-you-mean offers real words of 3+ letters, not `to`, `on` or `than`."""
+        result = engine.run(index.Index.in_memory(self.survey()), parse("tokn"))
+        assert result.total == 0
+        assert result.suggestions == ("tokens",)
+
+    def test_only_words_that_match(self) -> None:
+        """A vocabulary word that no longer matches any paper is not suggested."""
+        idx = index.Index.in_memory(self.survey())
+        idx.conn.execute("INSERT INTO vocab VALUES ('tokes', 9)")
+        assert engine.run(idx, parse("tokn")).suggestions == ("tokens",)
+
+    def test_cli_hint(self, cli: Cli, tmp_path: Path) -> None:
+        """The CLI shows the suggestion in its one-line error."""
+        path = tmp_path / "papers.toml"
+        db.save(self.survey(), path)
+        result = cli("--db", str(path), "search", "tokn", code=1)
+        assert "did you mean 'tokens'?" in result.stderr

@@ -32,6 +32,10 @@ TIERS = ("title", "section", "tags", "authors", "citekey", "venue", "year", "not
 """Index columns from the best field to match to the least: a paper's best matched field decides its tier."""
 TIER_SCALE = 1_000_000
 """A score is `tier * TIER_SCALE + bm25`: BM25 (far below this) only orders papers within a tier."""
+MIN_SUGGESTION = 3
+"""Did-you-mean never suggests shorter words (`to`, `on`)."""
+_MAX_SUGGESTIONS = 3
+_MAX_SUGGESTION_CANDIDATES = 30
 _TIE_WINDOW = 50
 """Rows fetched beyond `limit`, to be sure no tie with the last place shown is cut off."""
 
@@ -242,23 +246,34 @@ def _matches(index: Index, alternatives: list[str], column: str | None) -> bool:
     return index.conn.execute("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1", (expression,)).fetchone() is not None
 
 
-def _near(index: Index, word: str, budget: int) -> list[str]:
-    """Vocabulary words within `budget` edits of `word`, closest and commonest first."""
+def _near(index: Index, word: str, budget: int, most: int = _MAX_FUZZY) -> list[str]:
+    """Vocabulary words within `budget` edits of `word`, closest and commonest first (at most `most`)."""
     found = []
     for candidate, count in index.words_near(len(word), budget):
         edits = distance(word, candidate, budget)
         if edits <= budget and candidate != word:
             found.append((edits, -count, candidate))
-    return [candidate for _, _, candidate in sorted(found)[:_MAX_FUZZY]]
+    return [candidate for _, _, candidate in sorted(found)[:most]]
 
 
 def _suggest(index: Index, missing: Sequence[str]) -> tuple[str, ...]:
-    """Did-you-mean words for query words that match nothing, from the database's own vocabulary."""
+    """Did-you-mean words for query words that match nothing, from the database's own vocabulary: words of 3 or
+    more letters, not stop words, that still match a paper (the vocabulary may keep words of removed papers)."""
+    from evlm_cli.keys import STOPWORDS  # only here: a warm search that finds something never needs it
+
     suggestions: list[str] = []
     for text in missing:
         for word in words(text):
             budget = max(2, len(word) // 3)
-            suggestions.extend(near for near in _near(index, word, budget)[:3] if near not in suggestions)
+            picked = 0
+            for near in _near(index, word, budget, most=_MAX_SUGGESTION_CANDIDATES):
+                if picked == _MAX_SUGGESTIONS:
+                    break
+                if len(near) < MIN_SUGGESTION or near in STOPWORDS or not _matches(index, [fts_phrase([near])], None):
+                    continue
+                picked += 1
+                if near not in suggestions:
+                    suggestions.append(near)
     return tuple(suggestions)
 
 
