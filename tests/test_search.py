@@ -746,3 +746,20 @@ class TestSuggestions:
         db.save(self.survey(), path)
         result = cli("--db", str(path), "search", "tokn", code=1)
         assert "did you mean 'tokens'?" in result.stderr
+
+
+class TestNoEmoji:
+    def test_messages_keep_colons(self, cli: Cli, small_db: Path) -> None:
+        """`:name:` in a query is printed as typed, not as an emoji."""
+        assert "'a:b:c'" in cli("--db", str(small_db), "search", "a:b:c", code=1).stderr
+        assert "':thumbs_up:'" in cli("--db", str(small_db), "search", ":thumbs_up:", code=1).stderr
+
+    def test_table_keeps_database_text(self, cli: Cli, tmp_path: Path) -> None:
+        """Titles, venues and keys are printed as stored: no emoji codes, no rich markup."""
+        paper = Paper("a2024smile", "Smiles :thumbs_up: [bold]x[/bold]", "other", venue=":smile: [red]", year=2024)
+        path = tmp_path / "papers.toml"
+        db.save(Survey(info=SurveyInfo(title="S"), sections=SECTIONS, papers=(paper,)), path)
+        out = cli("--db", str(path), "search", "smiles").stdout
+        assert ":thumbs_up:" in out
+        assert "[bold]x[/bold]" in out
+        assert ":smile: [red]" in out

@@ -264,6 +264,8 @@ def _suggest(index: Index, missing: Sequence[str]) -> tuple[str, ...]:
     suggestions: list[str] = []
     for text in missing:
         for word in words(text):
+            if len(word) < MIN_SUGGESTION:
+                continue
             budget = max(2, len(word) // 3)
             picked = 0
             for near in _near(index, word, budget, most=_MAX_SUGGESTION_CANDIDATES):
