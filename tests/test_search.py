@@ -145,8 +145,11 @@ class TestQueryParser:
     @settings(max_examples=100, deadline=None)
     @given(st.text(max_size=40))
     def test_search_never_crashes(self, text: str) -> None:
-        """Any query runs against the index: FTS5 syntax errors are impossible."""
-        engine.search(small_survey(), text.replace("year:", ""))
+        """Any query runs against the index: FTS5 syntax errors are impossible (only a query without words fails)."""
+        try:
+            engine.search(small_survey(), text.replace("year:", ""))
+        except QueryError as error:
+            assert "no words" in str(error)  # noqa: PT017
 
 
 class TestAnalyze:
@@ -595,3 +598,168 @@ class TestFastLane:
         code += "assert 'typer' not in sys.modules and 'rich' not in sys.modules"
         process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert process.stdout.startswith("evlm ")
+
+
+class TestQueryRobustness:
+    @pytest.mark.parametrize("query", ["key:muller2023quantized", "key:mull*", "KEY:muller2023quantized"])
+    def test_key_field(self, cli: Cli, small_db: Path, query: str) -> None:
+        """`key:` matches the citation key, whole or as a prefix."""
+        assert keys(cli, small_db, query) == ["muller2023quantized"]
+
+    def test_key_field_without_cache(self, cli: Cli, small_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """`key:` works on the in-memory index too (no usable cache folder)."""
+        monkeypatch.setenv("XDG_CACHE_HOME", "/dev/null")
+        assert keys(cli, small_db, "key:mull*") == ["muller2023quantized"]
+
+    def test_sqlite_error_is_query_error(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """An SQLite error while running a query on the in-memory index becomes a clean QueryError."""
+
+        def broken(*_args: object, **_kwargs: object) -> None:
+            raise sqlite3.OperationalError("no such column: nope")
+
+        monkeypatch.setattr(engine, "_term", broken)
+        with pytest.raises(QueryError, match="cannot search for 'quantization': no such column"):
+            engine.search(small_survey(), "quantization")
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+    def test_any_query_is_clean(self, text: str) -> None:
+        """Arbitrary query text never raises anything but an EvlmError (QueryError, NotFoundError)."""
+        from evlm_cli.errors import EvlmError
+
+        with contextlib.suppress(EvlmError):
+            engine.search(small_survey(), text)
+
+
+def tier_survey() -> Survey:
+    sections = (Section("methods", "Methods"), Section("merging", "Token Merging"))
+    papers = (
+        Paper("abs2024", "Efficient Models", "methods", abstract=" ".join(["token"] * 30) + " everywhere."),
+        Paper("note2024", "Fast Inference", "methods", abstract="A study of speed.", note="token budget"),
+        Paper("sec2024", "Faster Encoders", "merging", abstract="Encoders made fast."),
+        Paper("title2024", "Token Pruning for Long Videos of Many Frames", "methods", abstract="A study."),
+    )
+    return Survey(info=SurveyInfo(title="Tiers"), sections=sections, papers=papers)
+
+
+class TestTiers:
+    def test_best_field_decides(self) -> None:
+        """Title above section above note above abstract, however often the abstract repeats the word."""
+        assert [hit.key for hit in engine.search(tier_survey(), "token")] == [
+            "title2024",
+            "sec2024",
+            "note2024",
+            "abs2024",
+        ]
+
+    def test_tiers_with_filters_and_limit(self) -> None:
+        """The filtered and the limited paths rank by tier too."""
+        survey = tier_survey()
+        assert [h.key for h in engine.search(survey, "token", limit=1)] == ["title2024"]
+        assert [h.key for h in engine.search(survey, "token section:methods")] == ["title2024", "note2024", "abs2024"]
+
+    def test_scores_fall(self) -> None:
+        """Scores fall with the ranking: a higher tier has a higher score."""
+        scores = [hit.score for hit in engine.search(tier_survey(), "token")]
+        assert scores == sorted(scores, reverse=True)
+        assert len(set(scores)) == len(scores)
+
+
+class TestNoWords:
+    @pytest.mark.parametrize("query", ["量化模型", "🤖", "*", ":", '"', "[/]", "🤖 year:2024"])
+    def test_no_searchable_words(self, cli: Cli, small_db: Path, query: str) -> None:
+        """A query without a word to search for matches nothing and says why, instead of listing every paper."""
+        result = cli("--db", str(small_db), "search", query, code=1)
+        assert "the query has no words evlm can search for" in result.stderr or "no paper matches" in result.stderr
+        assert result.stdout == ""
+
+    @pytest.mark.parametrize("query", ["🤖", "*", ":", '"', "[/]"])
+    def test_message(self, query: str) -> None:
+        """The library raises a QueryError naming the problem."""
+        with pytest.raises(QueryError, match="no words evlm can search for"):
+            engine.search(small_survey(), query)
+
+    def test_filters_alone_still_list(self, cli: Cli, small_db: Path) -> None:
+        """Filters without words list the filtered papers, as the option or in the query text."""
+        expected = ["kim2024title", "park2024abstract"]
+        assert keys(cli, small_db, "--year", "2024") == expected
+        assert keys(cli, small_db, "year:2024") == expected
+
+    def test_cjk_words(self) -> None:
+        """Words in scripts without an ASCII form (CJK, Cyrillic) are searchable."""
+        papers = (*PAPERS, Paper("wang2024cjk", "量化 视觉语言模型", "other", abstract="Квантование моделей."))
+        survey = Survey(info=SurveyInfo(title="Small"), sections=SECTIONS, papers=papers)
+        assert [h.key for h in engine.search(survey, "量化")] == ["wang2024cjk"]
+        assert [h.key for h in engine.search(survey, "视觉*")] == ["wang2024cjk"]
+        assert [h.key for h in engine.search(survey, "квантование")] == ["wang2024cjk"]
+        assert words("Müller 量化-模型 🤖") == ["muller", "量化", "模型"]
+
+
+class TestInconsistentCache:
+    @pytest.mark.parametrize(
+        "damage",
+        [
+            "DELETE FROM docs WHERE rowid = 3",
+            "INSERT INTO fts(fts) VALUES ('delete-all')",
+        ],
+    )
+    def test_falls_back_and_rebuilds(self, cli: Cli, small_db: Path, damage: str) -> None:
+        """A cache whose tables disagree gives the right answer (no traceback) and is rebuilt."""
+        expected = keys(cli, small_db, "quantization")
+        target = index.cache_file(small_db)
+        conn = sqlite3.connect(target)
+        conn.execute(damage)
+        conn.commit()
+        conn.close()
+        assert keys(cli, small_db, "quantization") == expected
+        assert keys(cli, small_db, "a*") == [h.key for h in engine.search(small_survey(), "a*", limit=None)]
+        with contextlib.closing(sqlite3.connect(target)) as conn:
+            docs, sized = conn.execute(
+                "SELECT (SELECT count(*) FROM docs), (SELECT count(*) FROM fts_docsize)"
+            ).fetchone()
+        assert docs == sized == len(PAPERS)
+
+
+class TestSuggestions:
+    def survey(self) -> Survey:
+        papers = (
+            Paper("a2024tokens", "Tokens to Spare", "other", abstract="Fewer tokens than before, on time."),
+            Paper("b2024than", "Less Than More", "other", abstract="It is on."),
+        )
+        return Survey(info=SurveyInfo(title="S"), sections=SECTIONS, papers=papers)
+
+    def test_no_stop_words_or_short_words(self) -> None:
+        """Did-you-mean offers real words of 3+ letters, not `to`, `on` or `than`."""
+        result = engine.run(index.Index.in_memory(self.survey()), parse("tokn"))
+        assert result.total == 0
+        assert result.suggestions == ("tokens",)
+
+    def test_only_words_that_match(self) -> None:
+        """A vocabulary word that no longer matches any paper is not suggested."""
+        idx = index.Index.in_memory(self.survey())
+        idx.conn.execute("INSERT INTO vocab VALUES ('tokes', 9)")
+        assert engine.run(idx, parse("tokn")).suggestions == ("tokens",)
+
+    def test_cli_hint(self, cli: Cli, tmp_path: Path) -> None:
+        """The CLI shows the suggestion in its one-line error."""
+        path = tmp_path / "papers.toml"
+        db.save(self.survey(), path)
+        result = cli("--db", str(path), "search", "tokn", code=1)
+        assert "did you mean 'tokens'?" in result.stderr
+
+
+class TestNoEmoji:
+    def test_messages_keep_colons(self, cli: Cli, small_db: Path) -> None:
+        """`:name:` in a query is printed as typed, not as an emoji."""
+        assert "'a:b:c'" in cli("--db", str(small_db), "search", "a:b:c", code=1).stderr
+        assert "':thumbs_up:'" in cli("--db", str(small_db), "search", ":thumbs_up:", code=1).stderr
+
+    def test_table_keeps_database_text(self, cli: Cli, tmp_path: Path) -> None:
+        """Titles, venues and keys are printed as stored: no emoji codes, no rich markup."""
+        paper = Paper("a2024smile", "Smiles :thumbs_up: [bold]x[/bold]", "other", venue=":smile: [red]", year=2024)
+        path = tmp_path / "papers.toml"
+        db.save(Survey(info=SurveyInfo(title="S"), sections=SECTIONS, papers=(paper,)), path)
+        out = cli("--db", str(path), "search", "smiles").stdout
+        assert ":thumbs_up:" in out
+        assert "[bold]x[/bold]" in out
+        assert ":smile: [red]" in out

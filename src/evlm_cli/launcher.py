@@ -226,20 +226,20 @@ def hits_table(hits: list[Hit]) -> Any:
         title = Text(hit.title)
         for start, end in hit.title_marks:
             title.stylize("bold reverse", start, end)
-        table.add_row(str(rank), hit.key, title, hit.venue, str(hit.year or ""), Text(hit.section_path))
+        table.add_row(str(rank), Text(hit.key), title, Text(hit.venue), str(hit.year or ""), Text(hit.section_path))
     return table
 
 
 def _stdout() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False, **console_style())
+    return Console(highlight=False, soft_wrap=False, emoji=False, **console_style())
 
 
 def _stderr() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, **console_style())
+    return Console(stderr=True, highlight=False, emoji=False, **console_style())
 
 
 def console_style() -> dict[str, Any]:

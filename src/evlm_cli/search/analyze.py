@@ -8,6 +8,7 @@ helpers here decide what the query asks FTS5 for, and must fold text the same wa
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from evlm_cli.text import ascii_fold
 
@@ -16,7 +17,7 @@ TOKENIZER = "porter unicode61 remove_diacritics 2"
 SURFACE_TOKENIZER = "unicode61 remove_diacritics 2"
 """Tokenizer of the vocabulary table (unstemmed words), used for typo tolerance and did-you-mean."""
 
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")
 MIN_PREFIX = 3
 """A plain word this long or longer also matches as a prefix (`quant` finds quantization)."""
 MIN_SPLIT = 3
@@ -29,8 +30,20 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The folded words of a text, split at anything that is not a letter or digit (`Vision-Language` -> 2)."""
-    return _WORD.findall(fold(text))
+    """The folded words of a text, split at anything that is not a letter or digit (`Vision-Language` -> 2).
+
+    Letters without an ASCII form (CJK, Cyrillic, ...) are kept, lower-cased, as the index's tokenizer keeps them
+    (a run of CJK characters is one word); symbols and emoji are not words."""
+    if text.isascii():
+        return _WORD.findall(text.lower())
+    kept = []
+    for char in unicodedata.normalize("NFC", text):
+        folded = fold(char)
+        if folded or unicodedata.category(char).startswith("M"):
+            kept.append(folded)
+        else:
+            kept.append(char.lower() if char.isalnum() else " ")
+    return _WORD.findall("".join(kept))
 
 
 def typo_budget(word: str) -> int:

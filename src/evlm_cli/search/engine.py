@@ -1,6 +1,7 @@
 """Ranked search: a `Query` becomes an FTS5 expression, run against an `Index` (cached or in memory).
 
-Ranking is FTS5's BM25 with per-field weights (`index.WEIGHTS`); ties keep the survey's reading order. Each query
+Ranking goes by the best field a paper matches in (`TIERS`: a title match beats any number of abstract matches),
+then, within that tier, by FTS5's BM25 with per-field weights (`index.WEIGHTS`); ties keep the reading order. Each query
 word matches its stem (Porter), its prefix (3+ letters), its joined or split forms (`vision-language`,
 `visionlanguage`, `vision language`) and, when the database does not contain it, the words within a small edit
 distance (typo tolerance). The cached index and the in-memory fallback run this same code, so they agree.
@@ -8,6 +9,7 @@ distance (typo tolerance). The cached index and the in-memory fallback run this 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from evlm_cli.search.analyze import MIN_PREFIX, MIN_SPLIT, distance, fts_phrase, splits, typo_budget, words
 from evlm_cli.search.index import COLUMNS, WEIGHTS, Index, open_index
-from evlm_cli.search.query import Query, Term, YearRange, parse
+from evlm_cli.search.query import Query, QueryError, Term, YearRange, parse
 
 if TYPE_CHECKING:  # not at run time: a warm search never needs the model (see evlm_cli.launcher)
     from evlm_cli.model import Survey
@@ -26,6 +28,14 @@ FIELD_NAMES = {"citekey": "key"}
 _OPEN, _CLOSE = "\x02", "\x03"
 _CHUNK = 500
 _MAX_FUZZY = 5
+TIERS = ("title", "section", "tags", "authors", "citekey", "venue", "year", "note", "abstract")
+"""Index columns from the best field to match to the least: a paper's best matched field decides its tier."""
+TIER_SCALE = 1_000_000
+"""A score is `tier * TIER_SCALE + bm25`: BM25 (far below this) only orders papers within a tier."""
+MIN_SUGGESTION = 3
+"""Did-you-mean never suggests shorter words (`to`, `on`)."""
+_MAX_SUGGESTIONS = 3
+_MAX_SUGGESTION_CANDIDATES = 30
 _TIE_WINDOW = 50
 """Rows fetched beyond `limit`, to be sure no tie with the last place shown is cut off."""
 
@@ -36,7 +46,8 @@ class Hit:
 
     key: str
     score: float
-    """BM25 with field weights; higher is better; 0 when the query has no words (filters only)."""
+    """The tier of the best field matched (`TIERS`, title highest) times TIER_SCALE, plus BM25 with field
+    weights; higher is better; 0 when the query has no words (filters only)."""
     matched_fields: tuple[str, ...]
     matched_terms: tuple[str, ...]
     """The words of the paper that matched, folded (`quantized`, `vision language`)."""
@@ -95,7 +106,27 @@ def to_query(query: str | Query, filters: Filters | None = None) -> Query:
 
 
 def run(index: Index, query: Query, *, limit: int | None = None) -> Result:
-    """Run a query against an index."""
+    """Run a query against an index; QueryError when SQLite cannot run it.
+
+    An SQLite error on the cache file propagates as it is, so that `index.using_index` retries in memory; on the
+    in-memory index it can only come from the query, and becomes a QueryError."""
+    try:
+        return _run(index, query, limit=limit)
+    except sqlite3.Error as error:
+        if index.cached:
+            raise
+        text = " ".join(term.text for term in query.terms) or "these filters"
+        raise QueryError(
+            f"cannot search for {text!r}: {error}", hint="quote unusual words, or search for fewer of them"
+        ) from error
+
+
+def _run(index: Index, query: Query, *, limit: int | None = None) -> Result:
+    if (query.asks_words or query.terms) and not any(words(term.text) for term in query.terms):
+        raise QueryError(
+            "the query has no words evlm can search for",
+            hint="search for words of letters or digits, or for filters only, e.g. year:2024",
+        )
     papers = index.count()
     where, params = _filters(index, query)
     expressions: list[str] = []
@@ -111,19 +142,19 @@ def run(index: Index, query: Query, *, limit: int | None = None) -> Result:
     if missing:
         return Result([], 0, papers, suggestions=_suggest(index, missing))
     ranked = bool(expressions)
+    order, order_params = _score(expressions) if ranked else ("0", [])
     if query.venue and words(query.venue):
         expressions.append("{venue} : " + fts_phrase(words(query.venue)))
     match = " AND ".join(expressions)
     total = None
     if match and ranked and not where:
-        rows, total = _ranked(index, match, limit)
+        rows, total = _ranked(index, match, order, order_params, limit)
     elif match:
-        order = "bm25(fts, " + ", ".join(str(WEIGHTS[c]) for c in COLUMNS) + ")" if ranked else "0"
         sql = (
             f"SELECT fts.rowid, {order} FROM fts JOIN docs ON docs.rowid = fts.rowid "  # noqa: S608
             f"WHERE fts MATCH ? {where} ORDER BY 2, docs.position"
         )
-        rows = index.conn.execute(sql, [match, *params]).fetchall()
+        rows = index.conn.execute(sql, [*order_params, match, *params]).fetchall()
     else:
         sql = f"SELECT rowid, 0 FROM docs WHERE 1 {where} ORDER BY position"  # noqa: S608
         rows = index.conn.execute(sql, params).fetchall()
@@ -134,20 +165,32 @@ def run(index: Index, query: Query, *, limit: int | None = None) -> Result:
     return Result(hits, len(rowids) if total is None else total, papers, rowids=rowids)
 
 
-def _ranked(index: Index, match: str, limit: int | None) -> tuple[list[tuple[int, float]], int]:
-    """The matches as (rowid, bm25), best first, ties in reading order, and how many there are in all.
+def _score(expressions: list[str]) -> tuple[str, list[object]]:
+    """The SQL of a match's score (lower is better, as bm25()) and its parameters: minus the tier of the best
+    field any term matches in (`TIERS`) times TIER_SCALE, plus BM25 with field weights."""
+    weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
+    any_term = " OR ".join(expressions)
+    member = "WHEN fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) THEN "
+    cases = " ".join(member + str(len(TIERS) - i) for i in range(len(TIERS)))
+    sql = f"(bm25(fts, {weights}) - {TIER_SCALE} * (CASE {cases} ELSE 0 END))"
+    return sql, [_scoped(any_term, column) for column in TIERS]
+
+
+def _ranked(
+    index: Index, match: str, score: str, score_params: list[object], limit: int | None
+) -> tuple[list[tuple[int, float]], int]:
+    """The matches as (rowid, score), best first, ties in reading order, and how many there are in all.
 
     With a `limit`, only the rows that can reach the first `limit` places are returned. Joining the index with
     `docs` just to break ties costs more than the ranking itself at 100,000 papers, so SQLite picks the best few
     by score alone and reading positions are looked up for those only.
     """
-    weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
-    sql = f"SELECT rowid, bm25(fts, {weights}) FROM fts WHERE fts MATCH ? ORDER BY 2"  # noqa: S608
+    sql = f"SELECT rowid, {score} FROM fts WHERE fts MATCH ? ORDER BY 2"  # noqa: S608
     rows: list[tuple[int, float]] = []
     total = 0
     if limit is not None:
         window = limit + _TIE_WINDOW
-        rows = index.conn.execute(sql + " LIMIT ?", (match, window)).fetchall()
+        rows = index.conn.execute(sql + " LIMIT ?", (*score_params, match, window)).fetchall()
         if len(rows) < window:
             total = len(rows)
         elif rows[-1][1] != rows[limit - 1][1]:  # no tie with the last place shown reaches beyond the window
@@ -155,13 +198,15 @@ def _ranked(index: Index, match: str, limit: int | None) -> tuple[list[tuple[int
         else:
             rows = []
     if not rows:
-        rows = index.conn.execute(sql, (match,)).fetchall()
+        rows = index.conn.execute(sql, (*score_params, match)).fetchall()
         total = len(rows)
     if limit is not None and limit < len(rows):
         cutoff = rows[limit - 1][1]
         rows = [row for row in rows if row[1] <= cutoff]
     ids = [row[0] for row in rows]
     position = {row[0]: row[1] for row in _chunked(index, "SELECT rowid, position FROM docs WHERE rowid IN ({})", ids)}
+    if len(position) != len(ids):
+        raise sqlite3.DatabaseError("the search index is inconsistent: a match has no paper")
     rows.sort(key=lambda row: (row[1], position[row[0]]))
     return rows, total
 
@@ -201,23 +246,36 @@ def _matches(index: Index, alternatives: list[str], column: str | None) -> bool:
     return index.conn.execute("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1", (expression,)).fetchone() is not None
 
 
-def _near(index: Index, word: str, budget: int) -> list[str]:
-    """Vocabulary words within `budget` edits of `word`, closest and commonest first."""
+def _near(index: Index, word: str, budget: int, most: int = _MAX_FUZZY) -> list[str]:
+    """Vocabulary words within `budget` edits of `word`, closest and commonest first (at most `most`)."""
     found = []
     for candidate, count in index.words_near(len(word), budget):
         edits = distance(word, candidate, budget)
         if edits <= budget and candidate != word:
             found.append((edits, -count, candidate))
-    return [candidate for _, _, candidate in sorted(found)[:_MAX_FUZZY]]
+    return [candidate for _, _, candidate in sorted(found)[:most]]
 
 
 def _suggest(index: Index, missing: Sequence[str]) -> tuple[str, ...]:
-    """Did-you-mean words for query words that match nothing, from the database's own vocabulary."""
+    """Did-you-mean words for query words that match nothing, from the database's own vocabulary: words of 3 or
+    more letters, not stop words, that still match a paper (the vocabulary may keep words of removed papers)."""
+    from evlm_cli.keys import STOPWORDS  # only here: a warm search that finds something never needs it
+
     suggestions: list[str] = []
     for text in missing:
         for word in words(text):
+            if len(word) < MIN_SUGGESTION:
+                continue
             budget = max(2, len(word) // 3)
-            suggestions.extend(near for near in _near(index, word, budget)[:3] if near not in suggestions)
+            picked = 0
+            for near in _near(index, word, budget, most=_MAX_SUGGESTION_CANDIDATES):
+                if picked == _MAX_SUGGESTIONS:
+                    break
+                if len(near) < MIN_SUGGESTION or near in STOPWORDS or not _matches(index, [fts_phrase([near])], None):
+                    continue
+                picked += 1
+                if near not in suggestions:
+                    suggestions.append(near)
     return tuple(suggestions)
 
 
@@ -276,6 +334,8 @@ def _details(index: Index, rowids: list[int], scores: dict[int, float], match: s
         for row in _chunked(index, sql, rowids):
             rowid = int(str(row[0]))
             found[rowid] = _hit(row, scores[rowid])
+    if len(found) != len(set(rowids)):
+        raise sqlite3.DatabaseError("the search index is inconsistent: a match has no paper")
     for rowid in rowids:
         yield found[rowid]
 

@@ -336,7 +336,16 @@ def _connect(target: Path) -> sqlite3.Connection:
     # Autocommit: a reader must never keep a transaction (and its lock) open after a statement, or a later
     # connection's meta update would wait for it.
     conn = sqlite3.connect(target, timeout=1.0, isolation_level=None)
-    conn.execute("SELECT count(*) FROM meta").fetchone()  # fail now, not mid-query, if the file is damaged
+    try:
+        conn.execute("SELECT count(*) FROM meta").fetchone()  # fail now, not mid-query, if the file is damaged
+        # A file that opens but whose tables disagree (rows deleted from `docs`, the FTS index emptied) would give
+        # wrong answers or fail mid-query: treat it as damaged, so it is rebuilt.
+        docs, sized = conn.execute("SELECT (SELECT count(*) FROM docs), (SELECT count(*) FROM fts_docsize)").fetchone()
+        if docs != sized:
+            raise sqlite3.DatabaseError(f"the search index is inconsistent ({docs} papers, {sized} indexed)")
+    except sqlite3.Error:
+        conn.close()
+        raise
     return conn
 
 

@@ -27,7 +27,7 @@ FIELDS = {
     "tags": "tags",
     "note": "note",
     "abstract": "abstract",
-    "key": "key",
+    "key": "citekey",
     "year": "year",
 }
 """Field names accepted before a colon, mapped to the index column they search."""
@@ -79,6 +79,8 @@ class Query:
     """Words the venue must contain (case- and accent-insensitive)."""
     keys: tuple[str, ...] = field(default=())
     """Only these papers (used by `export --keys` style callers)."""
+    asks_words: bool = False
+    """The text asked for words (not only filters), even if none of them is a word evlm can search for."""
 
     @property
     def is_empty(self) -> bool:
@@ -122,9 +124,12 @@ def parse(text: str) -> Query:
     section: str | None = None
     years: YearRange | None = None
     venue: str | None = None
+    asks_words = False
     for match in _TOKEN.finditer(text):
         name, phrase, word = match["field"], match["phrase"], match["word"]
         column = FIELDS.get(name.lower()) if name else None
+        if column not in {"year", "section", "venue"}:
+            asks_words = True
         if name and column is None:
             # `arxiv:2412.19509` or `note:` misspelt: keep the whole thing as words rather than fail.
             terms.extend(_terms(f"{name} {phrase if phrase is not None else word}", None, phrase is not None))
@@ -140,7 +145,7 @@ def parse(text: str) -> Query:
             venue = value.strip()
         else:
             terms.extend(_terms(value, column, phrase is not None))
-    return Query(terms=tuple(terms), section=section, years=years, venue=venue)
+    return Query(terms=tuple(terms), section=section, years=years, venue=venue, asks_words=asks_words)
 
 
 def _terms(value: str, column: str | None, quoted: bool) -> list[Term]:
