@@ -12,7 +12,8 @@ from conftest import ROOT
 
 
 def test_wheel_install_lists_papers_from_another_folder(tmp_path: Path) -> None:
-    """`pip install .` (a built wheel, not editable), then `evlm list` elsewhere, shows the bundled survey."""
+    """`pip install .` (a built wheel, not editable), then `evlm list` and `evlm search` elsewhere use the bundled
+    survey."""
     wheels = tmp_path / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
@@ -41,3 +42,12 @@ def test_wheel_install_lists_papers_from_another_folder(tmp_path: Path) -> None:
         check=True,
     )
     assert len(json.loads(proc.stdout)) == 37
+    search = subprocess.run(
+        [sys.executable, "-m", "evlm_cli", "search", "quantization", "--keys"],
+        cwd=elsewhere,
+        env=env | {"XDG_CACHE_HOME": str(tmp_path / "cache")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "mbq2024modality" in search.stdout.split()
