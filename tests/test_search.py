@@ -763,3 +763,10 @@ class TestNoEmoji:
         assert ":thumbs_up:" in out
         assert "[bold]x[/bold]" in out
         assert ":smile: [red]" in out
+
+
+def test_no_match_messages_stay_short(cli: Cli, repo: Path) -> None:
+    """A miss by filters alone says so, and a pasted long query is not echoed whole."""
+    assert "no paper passes these filters" in cli("search", "--year", "1999", code=1).stderr
+    result = cli("search", "zzzzqqqq " * 500, code=1)
+    assert len(result.stderr) < 300

@@ -149,7 +149,8 @@ def run_search(args: SearchArgs) -> int:
             hint = " (every word must match: try fewer words)"
         else:
             hint = ""
-        _error(f"no paper matches {text or 'these filters'!r}{hint}")
+        short = text if len(text) <= 80 else text[:77] + "..."  # a pasted abstract is not echoed whole
+        _error(f"no paper matches {short!r}{hint}" if text else "no paper passes these filters")
         return 1
     if args.json_output:
         import json
