@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 from evlm_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seed" / "000_7e03fc27a1066745.txt"
 TEST_DATA = Path(__file__).parent / "data"
+SEED = TEST_DATA / "published-README.md"
+"""The survey's README as published on GitHub (the list evlm's database was imported from); see tests/data/SOURCES.md."""
 SHIPPED_DB = ROOT / "data" / "papers.toml"
 
 
