@@ -69,7 +69,7 @@ class TestUnreadableFiles:
         before = db_path.read_bytes()
         real_access = os.access
         monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != repo and real_access(p, mode))
-        result = cli("edit", KEY, "--set", "note=x", code=1)
+        result = cli("edit", KEY, "--set", "venue=ICML", code=1)  # the venue is in README.md
         assert "not writable" in result.stderr
         assert db_path.read_bytes() == before
 

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, SHIPPED_DB, Cli
-from evlm_cli import db
+from evlm_cli import db, transaction
 from evlm_cli.errors import DatabaseError
 from evlm_cli.model import Link, Paper, Section, Survey, SurveyInfo
 
@@ -35,9 +35,9 @@ class TestCanonicalSave:
     def test_save_twice_identical(self, db_path: Path) -> None:
         """Saving is deterministic: two saves of the same survey are byte-identical."""
         survey = db.load(db_path)
-        db.save(survey, db_path)
+        transaction.create(db_path, survey, force=True)
         first = db_path.read_bytes()
-        db.save(db.load(db_path), db_path)
+        transaction.create(db_path, db.load(db_path), force=True)
         assert db_path.read_bytes() == first
 
     def test_one_paper_change_is_a_small_diff(self, db_path: Path) -> None:
@@ -45,7 +45,7 @@ class TestCanonicalSave:
         survey = db.load(db_path)
         before = db_path.read_text(encoding="utf-8").splitlines()
         papers = tuple(replace(p, note="checked") if p.key == "m2ist2024" else p for p in survey.papers)
-        db.save(replace(survey, papers=papers), db_path)
+        transaction.create(db_path, replace(survey, papers=papers), force=True)
         after = db_path.read_text(encoding="utf-8").splitlines()
         assert len(after) == len(before) + 1
         assert [line for line in after if line not in before] == ['note = "checked"']
@@ -162,7 +162,7 @@ _KILL_DURING_SAVE = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from evlm_cli import db
+    from evlm_cli import db, transaction
     path = Path(sys.argv[1])
     survey = db.load(path)
     real_fsync = os.fsync
@@ -170,7 +170,7 @@ _KILL_DURING_SAVE = textwrap.dedent(
         os.kill(os.getpid(), signal.SIGKILL)
     os.fsync = die
     from dataclasses import replace
-    db.save(replace(survey, papers=survey.papers[:3]), path)
+    transaction.create(path, replace(survey, papers=survey.papers[:3]), force=True)
     """
 )
 
@@ -194,9 +194,9 @@ class TestAtomicWrites:
 
         monkeypatch.setattr(Path, "replace", fail)
         with pytest.raises(DatabaseError, match="No space left"):
-            db.save(replace(survey, papers=()), db_path)
+            transaction.create(db_path, replace(survey, papers=()), force=True)
         assert db_path.read_bytes() == before
-        assert sorted(p.name for p in db_path.parent.iterdir() if p.name.endswith(".tmp")) == []
+        assert sorted(p.name for p in db_path.parent.iterdir() if "tmp" in p.name) == []
 
 
 _SLOW_WRITER = textwrap.dedent(
@@ -204,13 +204,13 @@ _SLOW_WRITER = textwrap.dedent(
     import sys, time
     from dataclasses import replace
     from pathlib import Path
-    from evlm_cli import db
+    from evlm_cli import transaction
     from evlm_cli.model import Paper
     def change(survey):
         time.sleep(0.5)  # hold the lock long enough that the other writer must wait
         paper = Paper(key=sys.argv[2], title="Paper " + sys.argv[2], section="token-reduction")
         return replace(survey, papers=survey.papers + (paper,))
-    db.update(Path(sys.argv[1]), change)
+    transaction.write(Path(sys.argv[1]), change, rebuild=False)
     """
 )
 
@@ -256,7 +256,7 @@ class TestLocate:
         """EVLM_DB picks the database."""
         small = tmp_path / "small.toml"
         survey = db.load(db_path)
-        db.save(replace(survey, papers=survey.papers[:2]), small)
+        transaction.create(small, replace(survey, papers=survey.papers[:2]), force=True)
         monkeypatch.setenv("EVLM_DB", str(small))
         assert cli("list", "--json").stdout.count('"key"') == 2
 
@@ -264,7 +264,7 @@ class TestLocate:
 def test_file_permissions_kept(db_path: Path) -> None:
     """An atomic save keeps the file's mode."""
     db_path.chmod(0o640)
-    db.save(db.load(db_path), db_path)
+    transaction.create(db_path, db.load(db_path), force=True)
     assert db_path.stat().st_mode & 0o777 == 0o640
 
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SHIPPED_DB, Cli
-from evlm_cli import db
+from evlm_cli import db, transaction
 from evlm_cli.keys import base_key, make_key
 from evlm_cli.model import Survey, validate_key
 
@@ -108,7 +108,7 @@ class TestRekey:
             )
             return replace(survey, papers=papers)
 
-        db.update(db_path, retitle)
+        transaction.write(db_path, retitle, rebuild=False)
         assert db.load(db_path).paper("mbq2024modality").title == "Completely Different"
 
 

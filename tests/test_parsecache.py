@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evlm_cli import db, parsecache
+from evlm_cli import db, parsecache, transaction
 from evlm_cli.cachedir import cache_dir
 from evlm_cli.errors import DatabaseError
 
@@ -67,12 +67,12 @@ class TestParseCache:
         text = db_path.read_text(encoding="utf-8")
         assert parsecache.get(text) == (survey, False)
         changed = replace(survey, papers=survey.papers[1:])
-        db.save(changed, db_path)
+        transaction.create(db_path, changed, force=True)
         assert parsecache.get(db_path.read_text(encoding="utf-8")) == (changed, True)
 
     def test_old_entries_are_pruned(self, db_path: Path) -> None:
         """Only the most recent few parsed databases are kept."""
         survey = db.load(db_path)
         for count in range(parsecache.KEEP + 3):
-            db.save(replace(survey, papers=survey.papers[count:]), db_path)
+            transaction.create(db_path, replace(survey, papers=survey.papers[count:]), force=True)
         assert len(_files()) <= parsecache.KEEP

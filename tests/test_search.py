@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SHIPPED_DB, Cli
-from evlm_cli import db
+from evlm_cli import db, transaction
 from evlm_cli.cachedir import cache_dir
 from evlm_cli.model import Paper, Section, Survey, SurveyInfo
 from evlm_cli.search import engine, index
@@ -87,7 +87,7 @@ def small_survey() -> Survey:
 @pytest.fixture
 def small_db(tmp_path: Path) -> Path:
     path = tmp_path / "papers.toml"
-    db.save(small_survey(), path)
+    transaction.create(path, small_survey(), force=True)
     return path
 
 
@@ -367,7 +367,11 @@ class TestIndexCache:
     def test_write_refreshes(self, small_db: Path) -> None:
         """evlm's own writes update the cache (in place), so the next search is warm and current."""
         inode = index.cache_file(small_db).stat().st_ino
-        db.update(small_db, lambda s: Survey(s.info, s.sections, (*s.papers, Paper("new2024x", "Zebra", "pruning"))))
+        transaction.write(
+            small_db,
+            lambda s: Survey(s.info, s.sections, (*s.papers, Paper("new2024x", "Zebra", "pruning"))),
+            rebuild=False,
+        )
         assert index.cache_file(small_db).stat().st_ino == inode
         assert engine.search_path(small_db, "zebra").hits == engine.search(db.load(small_db), "zebra")
         conn = sqlite3.connect(index.cache_file(small_db))
@@ -743,7 +747,7 @@ class TestSuggestions:
     def test_cli_hint(self, cli: Cli, tmp_path: Path) -> None:
         """The CLI shows the suggestion in its one-line error."""
         path = tmp_path / "papers.toml"
-        db.save(self.survey(), path)
+        transaction.create(path, self.survey(), force=True)
         result = cli("--db", str(path), "search", "tokn", code=1)
         assert "did you mean 'tokens'?" in result.stderr
 
@@ -758,7 +762,7 @@ class TestNoEmoji:
         """Titles, venues and keys are printed as stored: no emoji codes, no rich markup."""
         paper = Paper("a2024smile", "Smiles :thumbs_up: [bold]x[/bold]", "other", venue=":smile: [red]", year=2024)
         path = tmp_path / "papers.toml"
-        db.save(Survey(info=SurveyInfo(title="S"), sections=SECTIONS, papers=(paper,)), path)
+        transaction.create(path, Survey(info=SurveyInfo(title="S"), sections=SECTIONS, papers=(paper,)), force=True)
         out = cli("--db", str(path), "search", "smiles").stdout
         assert ":thumbs_up:" in out
         assert "[bold]x[/bold]" in out

@@ -1,20 +1,18 @@
 """`evlm build`: regenerate the files derived from the database, or report which are stale.
 
-Each generated file is an `Output` (where it goes and what it should hold); `build` compares and writes them.
+Each generated file is an `Output` (where it goes and what it should hold); `check` compares them with the files
+on disk, and `transaction.write` writes them together with the database.
 The outputs are README.md (beside `data/`) and the BibTeX file `data/papers.bib` (beside the database).
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from evlm_cli.db import repository_root
 from evlm_cli.errors import EvlmError
-from evlm_cli.fsutil import atomic_write, locked
 from evlm_cli.model import Survey
 from evlm_cli.render.bibtex import render_bibtex
 from evlm_cli.render.readme import TEMPLATE_NAME, render_readme, template_for
@@ -33,11 +31,11 @@ class Output:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What `build` did (or, with check, would do) to one file."""
+    """Whether one generated file is current."""
 
     path: Path
     status: str
-    """'written', 'unchanged' or 'stale' (check only)."""
+    """'unchanged' or 'stale'."""
     diff: str = ""
 
 
@@ -62,17 +60,6 @@ def missing_template(db_path: Path) -> Path | None:
     return None
 
 
-def prepare(survey: Survey, db_path: Path) -> list[Output]:
-    """Render every output and make sure each can be read and replaced, before anything is written.
-
-    Writing commands call this before saving the database, so an unwritable README.md stops them early."""
-    rendered = outputs(survey, db_path)
-    for output in rendered:
-        current_bytes(output.path)
-        _check_replaceable(output.path)
-    return rendered
-
-
 def current_bytes(path: Path) -> bytes | None:
     """A generated file's current content, None when it does not exist; EvlmError when it cannot be read."""
     try:
@@ -90,40 +77,17 @@ def current_bytes(path: Path) -> bytes | None:
         ) from None
 
 
-def _check_replaceable(path: Path) -> None:
-    folder = path.parent
-    if not folder.is_dir():
-        raise EvlmError("cannot write generated file: its folder does not exist", where=str(path))
-    if path.exists() and not path.is_file():
-        raise EvlmError(
-            "cannot write generated file: something other than a file is in its place",
-            where=str(path),
-            hint="remove it; evlm regenerates this file",
-        )
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise EvlmError(
-            "cannot write generated file: its folder is not writable", where=str(path), hint=f"make {folder} writable"
-        )
-
-
-def build(survey: Survey, db_path: Path, *, check: bool = False, rendered: list[Output] | None = None) -> list[Outcome]:
-    """Write each stale output (atomically, under the database's lock), or with `check` only report it.
-
-    `rendered` is what `prepare` returned for this survey, so a writing command renders only once.
-    A check takes no lock, so it also works where nothing may be written (a read-only checkout)."""
+def check(survey: Survey, db_path: Path) -> list[Outcome]:
+    """Compare each output with what is on disk; writes nothing and takes no lock, so it works in a read-only
+    checkout. Writing the outputs is `transaction.write`'s job."""
     results = []
-    with contextlib.nullcontext() if check else locked(db_path):
-        for output in outputs(survey, db_path) if rendered is None else rendered:
-            current = current_bytes(output.path)
-            if current == output.content.encode("utf-8"):
-                results.append(Outcome(output.path, "unchanged"))
-            elif check:
-                old = (current or b"").decode("utf-8", errors="replace")
-                results.append(Outcome(output.path, "stale", _diff(output.path, old, output.content)))
-            else:
-                _check_replaceable(output.path)
-                atomic_write(output.path, output.content)
-                results.append(Outcome(output.path, "written"))
+    for output in outputs(survey, db_path):
+        current = current_bytes(output.path)
+        if current == output.content.encode("utf-8"):
+            results.append(Outcome(output.path, "unchanged"))
+        else:
+            old = (current or b"").decode("utf-8", errors="replace")
+            results.append(Outcome(output.path, "stale", _diff(output.path, old, output.content)))
     return results
 
 

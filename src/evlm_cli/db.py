@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from evlm_cli.errors import DatabaseError
-from evlm_cli.fsutil import atomic_write, locked
-from evlm_cli.model import SCHEMA_VERSION, Link, Paper, Section, Survey, SurveyInfo, validate, validate_all
+from evlm_cli.model import SCHEMA_VERSION, Link, Paper, Section, Survey, SurveyInfo, validate_all
 from evlm_cli.text import closest
 
 try:  # tomli is tomllib's own source compiled with mypyc: the same parser, about 3 times faster on big files
@@ -104,8 +103,19 @@ _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def load(path: Path) -> Survey:
-    """Read and validate a database; every problem is a DatabaseError naming the file, line and field."""
-    return loads(_read(path), source=str(path))
+    """Read and validate a database; every problem is a DatabaseError naming the file, line and field.
+
+    A write that was interrupted after its commit point is finished first (see `journal`)."""
+    return load_with_text(path)[1]
+
+
+def load_with_text(path: Path) -> tuple[str, Survey]:
+    """The database's text and what it parses to (a write needs both, to reuse the text of unchanged papers)."""
+    from evlm_cli import journal
+
+    journal.finish_interrupted(path)
+    text = _read(path)
+    return text, loads(text, source=str(path))
 
 
 def _read(path: Path) -> str:
@@ -527,44 +537,19 @@ def _paper_block(paper: Paper) -> tuple[str, bool]:
     return beside.removeprefix("[[papers]]\n").split(_PAPER_HEADER)[0], False
 
 
-def save(survey: Survey, path: Path, *, text: str | None = None) -> None:
-    """Validate, then write atomically (`text`, when given, is `dumps(survey)` already computed).
+def dumps_after(current: str, before: Survey, after: Survey) -> str:
+    """The text to write for `after`, read from `current` (which parsed as `before`).
 
-    Callers that read-modify-write use `update` to hold the lock."""
-    validate(survey)
-    text = dumps(survey) if text is None else text
-    atomic_write(path, text)
+    When evlm wrote `current` (it is canonical), the text of papers the change left alone is reused, which makes a
+    one-paper change fast on a large survey; otherwise the whole survey is serialised."""
+    canonical = bool(_last_valid) and _last_valid[0][0] == current and _last_valid[0][2]
+    return (canonical and dumps_reusing(current, before, after)) or dumps(after)
+
+
+def remember_written(text: str, survey: Survey) -> None:
+    """Note that evlm has just written `text` for `survey`: the next read of it in this process, or (through the
+    parsed cache) in the next command, needs no parsing, and its text counts as canonical."""
     from evlm_cli import parsecache
 
-    parsecache.put(text, survey, canonical=True)  # the next command reads this database without parsing it
+    parsecache.put(text, survey, canonical=True)
     _last_valid[:] = [(text, survey, True)]
-    try:  # keep the search cache warm; it is only a cache, so it never fails a write
-        from evlm_cli.search.index import refresh_after_write
-
-        refresh_after_write(path, survey)
-    except Exception:  # noqa: BLE001, S110 - any cache failure is recovered by the next read
-        pass
-
-
-def update(path: Path, change: Callable[[Survey], Survey]) -> Survey:
-    """Read, change and write the database under its lock, so concurrent writers never lose each other's work."""
-    with locked(path):
-        current = _read(path)
-        before = loads(current, source=str(path))
-        after = change(before)
-        canonical = bool(_last_valid) and _last_valid[0][0] == current and _last_valid[0][2]
-        # The one serialisation: both the comparison and what is written. When evlm wrote the file, the text of
-        # papers the change left alone is reused, which makes a one-paper change fast on a large survey.
-        text = (canonical and dumps_reusing(current, before, after)) or dumps(after)
-        if text != current:
-            save(after, path, text=text)
-        return after
-
-
-def write_new(survey: Survey, path: Path, *, force: bool) -> None:
-    """Create a database file; an existing one is replaced only with `force`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with locked(path):
-        if path.exists() and not force:
-            raise DatabaseError("database already exists", where=str(path), hint="pass --force to replace it")
-        save(survey, path)

@@ -1,20 +1,75 @@
-"""Safe file writes: atomic replacement and an inter-process lock.
+"""Safe file writes: a temporary file beside its target, fsynced, then renamed over it [pip's adjacent_tmp_file].
 
-A write goes to a temporary file in the same folder, is flushed and fsynced, then renamed over the target, so a
-reader (or a crash) only ever sees the old file or the new one, never a truncated one [pip's adjacent_tmp_file].
+A reader (or a crash) only ever sees the old file or the new one, never a truncated one. `atomic_write` replaces
+one file (caches, `export -o`); the survey's own files change together through `evlm_cli.journal`, which uses the
+same pieces (`write_temp`, `fsync_folder`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import os
 import tempfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from evlm_cli.errors import DatabaseError
+
+TEMP_SUFFIX = ".evlm-tmp"
+"""The suffix of evlm's temporary files, so a crashed write's leftovers can be recognised and removed."""
+
+
+def real_target(path: Path) -> Path:
+    """The file a write replaces: a symbolic link is followed, so the link stays a link."""
+    return path.resolve() if path.is_symlink() else path
+
+
+def temp_name_pattern(target: Path) -> str:
+    """A glob matching the temporary files `write_temp` makes for `target`."""
+    return f".{target.name}.*{TEMP_SUFFIX}"
+
+
+def write_temp(target: Path, data: bytes, *, shown: Path | None = None) -> Path:
+    """Write `data` to a new temporary file beside `target`, flushed and fsynced, with `target`'s permissions.
+
+    The caller renames it over `target` (or removes it). Any failure removes the temporary file and raises a
+    DatabaseError naming `shown` (default: `target`)."""
+    where = str(shown or target)
+    try:
+        mode = target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    except OSError as error:
+        raise DatabaseError(f"cannot write: {error.strerror}", where=where) from None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    except OSError as error:
+        raise DatabaseError(f"cannot write: {error.strerror}", where=where, hint=_hint(error)) from None
+    temp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temp.chmod(mode)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        if isinstance(error, OSError):
+            raise DatabaseError(f"cannot write: {error.strerror}", where=where, hint=_hint(error)) from None
+        raise
+    return temp
+
+
+def _hint(error: OSError) -> str | None:
+    import errno
+
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "free some disk space and run the command again; nothing was changed"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "the folder is not writable; make it writable, or work on a writable copy with --db"
+    return None
 
 
 def atomic_write(path: Path, content: str | bytes) -> None:
@@ -22,85 +77,22 @@ def atomic_write(path: Path, content: str | bytes) -> None:
 
     A symbolic link is followed: the file it points to is replaced and the link stays a link."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    shown = path
-    path = path.resolve() if path.is_symlink() else path
-    folder = path.parent
+    target = real_target(path)
+    temp = write_temp(target, data, shown=path)
     try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        temp.replace(target)
     except OSError as error:
-        raise DatabaseError(f"cannot write: {error.strerror}", where=str(shown)) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp_name).chmod(mode)
-        Path(tmp_name).replace(path)
-    except BaseException as error:
         with contextlib.suppress(OSError):
-            Path(tmp_name).unlink()
-        if isinstance(error, OSError):
-            raise DatabaseError(f"cannot write: {error.strerror}", where=str(shown)) from None
-        raise
-    _fsync_folder(folder)
+            temp.unlink()
+        raise DatabaseError(f"cannot write: {error.strerror}", where=str(path)) from None
+    fsync_folder(target.parent)
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable; not every file system allows opening a folder, which is fine."""
+def fsync_folder(folder: Path) -> None:
+    """Make renames in `folder` durable; not every file system allows opening a folder, which is fine."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-@contextlib.contextmanager
-def locked(path: Path, *, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (through a `.lock` file beside it) for the duration of a read-modify-write.
-
-    Two processes that write the database at once are serialised: the second waits, then reads what the first wrote.
-    `on_wait` is called once, before waiting, when another process holds the lock (the CLI says so on stderr).
-    The lock is re-entrant within a process, so a command can hold it across a write and the rebuild that follows.
-    A symbolic link is followed, so every name of the same database shares one lock.
-    """
-    target = path.resolve() if path.is_symlink() else path
-    lock_path = target.with_name(target.name + ".lock")
-    identity = str(lock_path.resolve())
-    if identity in _held:
-        yield
-        return
-    try:
-        handle = lock_path.open("a+b")
-    except OSError as error:
-        read_only = error.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
-        raise DatabaseError(
-            f"cannot create lock file: {error.strerror}",
-            where=str(lock_path),
-            hint="the folder is read-only; make it writable, or work on a writable copy with --db"
-            if read_only
-            else None,
-        ) from None
-    with handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if on_wait is not None:
-                on_wait()
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        _held.add(identity)
-        try:
-            yield
-        finally:
-            _held.discard(identity)
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-_held: set[str] = set()
-"""Lock files this process holds now."""

@@ -1,17 +1,15 @@
-"""What every writing command shares: the change under the lock, then the rebuild, and terminal detection."""
+"""What every writing command shares: one transaction per command, its messages, and terminal detection."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from evlm_cli import build as builder
-from evlm_cli import db, fsutil
+from evlm_cli import transaction
 from evlm_cli.cli import _console
 from evlm_cli.model import Survey
 
@@ -25,31 +23,27 @@ def is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def lock(path: Path) -> AbstractContextManager[None]:
-    """The database's lock, saying once on stderr when the command has to wait for another evlm process."""
-    message = f"waiting for another evlm process writing {_console.shown(path)} ..."
-    return fsutil.locked(path, on_wait=lambda: _console.info(message))
+def waiting(path: Path) -> Callable[[str], None]:
+    """What a write says on stderr when it has to wait for another evlm process."""
+    return lambda who: _console.info(f"waiting for {who} writing {_console.shown(path)} ...")
 
 
 def write(path: Path, change: Callable[[Survey], Survey], *, rebuild: bool) -> Survey:
-    """Apply `change` to the database and rebuild the generated files, all under one hold of the lock.
+    """Apply `change` to the database and, with `rebuild`, its generated files, as one transaction."""
+    done = transaction.write(path, change, rebuild=rebuild, on_wait=waiting(path))
+    report(path, done)
+    return done.survey
 
-    With `rebuild`, the generated files are rendered, and checked to be replaceable, before the database is
-    written, so a broken template or an unwritable README.md stops the command while the database is untouched.
-    """
 
-    rendered: list[builder.Output] = []
+def create(path: Path, survey: Survey, *, force: bool) -> Survey:
+    """Write a new database (replacing one only with `force`)."""
+    done = transaction.create(path, survey, force=force, on_wait=waiting(path))
+    report(path, done)
+    return done.survey
 
-    def checked(survey: Survey) -> Survey:
-        after = change(survey)
-        if rebuild:
-            rendered[:] = builder.prepare(after, path)
-        return after
 
-    with lock(path):
-        after = db.update(path, checked)
-        if rebuild:
-            for outcome in builder.build(after, path, rendered=rendered):
-                if outcome.status == "written":
-                    _console.info(f"written: {_console.shown(outcome.path)}")
-    return after
+def report(db_path: Path, done: transaction.Written) -> None:
+    """Name the generated files a write replaced (the database goes unsaid: the command says what changed)."""
+    for path in done.files:
+        if path != db_path:
+            _console.info(f"written: {_console.shown(path)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -35,13 +36,10 @@ def build(
             f"{_console.shown(missing)} is missing, so evlm's default template is used "
             "(README.md loses what only your template held; restore it with git if it was deleted by mistake)"
         )
-    if check:
-        outcomes = builder.build(survey, where.path, check=True)
-    else:
-        from evlm_cli.cli._write import lock
-
-        with lock(where.path):
-            outcomes = builder.build(survey, where.path)
+    if not check:
+        _write_outputs(where.path)
+        return
+    outcomes = builder.check(survey, where.path)
     stale = [o for o in outcomes if o.status == "stale"]
     for outcome in outcomes:
         if outcome.status == "stale":
@@ -50,3 +48,14 @@ def build(
     if stale:
         _console.error(f"{len(stale)} generated file(s) are stale; run `evlm build` and commit the result")
         raise typer.Exit(ExitCode.ERROR)
+
+
+def _write_outputs(path: Path) -> None:
+    """Rewrite the stale outputs in one transaction (the database's own text is left as it is)."""
+    from evlm_cli import transaction
+    from evlm_cli.cli._write import waiting
+
+    done = transaction.write(path, lambda current: current, rebuild=True, on_wait=waiting(path))
+    for output in builder.outputs(done.survey, path):
+        status = "written" if output.path in done.files else "unchanged"
+        _console.info(f"{status}: {_console.shown(output.path)}")

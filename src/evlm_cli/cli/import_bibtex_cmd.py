@@ -39,8 +39,8 @@ def import_bibtex(
 
     Example: evlm import bibtex refs.bib --section token-reduction --dry-run
     """
-    from evlm_cli import build, db
-    from evlm_cli.cli._write import lock
+    from evlm_cli import db
+    from evlm_cli.cli import _write
     from evlm_cli.importers.bibtex import BibImport, decode_bytes, merge, parse_bibtex
     from evlm_cli.model import Survey
 
@@ -53,16 +53,12 @@ def import_bibtex(
     def change(survey: Survey) -> Survey:
         nonlocal result
         result = parse_bibtex(text, survey, section, keep_keys=keep_keys, source=str(file))
-        return survey if dry_run else merge(survey, result.papers)
+        return merge(survey, result.papers) if result.papers else survey
 
     if dry_run:
         change(db.load(path))
     else:
-        with lock(path):  # one lock across the write and the rebuild
-            survey = db.update(path, change)
-            assert result is not None
-            if result.papers and not no_build:
-                build.build(survey, path)
+        _write.write(path, change, rebuild=not no_build)
     assert result is not None
     _report(file, result, dry_run=dry_run, json_output=json_output)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from evlm_cli import db
-from evlm_cli.cli import _console, app
+from evlm_cli.cli import _console, _write, app
 from evlm_cli.cli._options import ForceOption, location
 from evlm_cli.errors import ImportFormatError
 
@@ -61,7 +61,7 @@ def import_readme(
         )
     for problem in result.problems:
         _console.warning(f"{file}:{problem}")
-    db.write_new(result.survey, target, force=force)
+    _write.create(target, result.survey, force=force)
     survey = result.survey
     _console.info(
         f"imported {len(survey.papers)} papers in {len(survey.sections)} sections into {target}"
