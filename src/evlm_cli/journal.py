@@ -90,7 +90,7 @@ def hold(
         return
     limit = lock_timeout() if timeout is None else timeout
     try:
-        handle = path.open("a+b")
+        handle = path.open("a+b", buffering=0)  # unbuffered: a full disk cannot fail the close
     except OSError as error:
         read_only = error.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
         raise DatabaseError(

@@ -351,7 +351,11 @@ def _connect(target: Path) -> sqlite3.Connection:
 
 def open_index(db_path: Path) -> Index:
     """The index of the database at `db_path`: the cache when it is fresh, else rebuilt (from the TOML) into the
-    cache, else, when the cache cannot be used at all, built in memory. Database errors propagate as from db.load."""
+    cache, else, when the cache cannot be used at all, built in memory. Database errors propagate as from db.load.
+    Like every read, it first finishes a write that was interrupted after its commit point."""
+    from evlm_cli.journal import finish_interrupted
+
+    finish_interrupted(db_path)
     try:
         st = db_path.stat()
         target = cache_file(db_path)
