@@ -84,7 +84,7 @@ class TestAllOrNothing:
                 raise DatabaseError("cannot write: No space left on device", where=str(shown or target))
             return real(target, data, shown=shown)
 
-        monkeypatch.setattr(journal, "write_temp", write_temp)
+        monkeypatch.setattr(fsutil, "write_temp", write_temp)
         result = cli("edit", KEY, "--set", "title=A New Title", code=1)
         assert "No space left on device" in result.stderr
         assert "Traceback" not in result.stderr

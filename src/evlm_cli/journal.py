@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evlm_cli.errors import DatabaseError
-from evlm_cli.fsutil import fsync_folder, real_target, temp_name_pattern, write_temp
+from evlm_cli import fsutil
+from evlm_cli.fsutil import fsync_folder, real_target, temp_name_pattern
 
 LOCK_TIMEOUT_ENV = "EVLM_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 60.0
@@ -213,7 +214,7 @@ def commit(db_path: Path, changes: Sequence[Change]) -> None:
     try:
         for change in changes:
             target = real_target(change.path).absolute()
-            renames.append((write_temp(target, change.data, shown=change.path), target))
+            renames.append((fsutil.write_temp(target, change.data, shown=change.path), target))
         for folder in {target.parent for _, target in renames}:
             fsync_folder(folder)
         _write_journal(db_path, renames)
@@ -226,16 +227,8 @@ def commit(db_path: Path, changes: Sequence[Change]) -> None:
 
 
 def _write_journal(db_path: Path, renames: list[tuple[Path, Path]]) -> None:
-    journal = journal_path(db_path)
     data = {"evlm-journal": 1, "renames": [[str(temp), str(target)] for temp, target in renames]}
-    temp = write_temp(journal, json.dumps(data, indent=1).encode("utf-8"))
-    try:
-        temp.replace(journal)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise DatabaseError(f"cannot write: {error.strerror}", where=str(journal)) from None
-    fsync_folder(journal.parent)
+    fsutil.atomic_write(journal_path(db_path), json.dumps(data, indent=1))
 
 
 def _finish(db_path: Path, renames: list[tuple[Path, Path]]) -> None:
