@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evlm_cli.errors import DatabaseError
 from evlm_cli import fsutil
+from evlm_cli.errors import DatabaseError
 from evlm_cli.fsutil import fsync_folder, real_target, temp_name_pattern
 
 LOCK_TIMEOUT_ENV = "EVLM_LOCK_TIMEOUT"
