@@ -309,12 +309,12 @@ def test_bundled_copy_is_not_compared_with_generated_files(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The read-only bundled survey ships without README.md, so `stale-output` does not apply to it."""
-    from evlm_cli import db
+    from evlm_cli import location
 
     bundled = write_db(
         tmp_path / "pkg" / "data", [paper("a2024", "First", links=[{"label": "Paper", "url": "https://x.org/a"}])]
     )
-    monkeypatch.setattr(db, "bundled_path", lambda: bundled)
+    monkeypatch.setattr(location, "bundled_path", lambda: bundled)
     monkeypatch.chdir(tmp_path)
     assert findings(cli("check", "--json").stdout, "stale-output") == []
     assert keys(cli("--db", str(bundled), "check", "--json").stdout, "stale-output") == {None}
