@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from evlm_cli.errors import EvlmError
+from evlm_cli.text import quoted
 
 FIELDS = {
     "title": "title",
@@ -108,13 +109,15 @@ def parse_years(text: str) -> YearRange:
     """`2024`, `2022..2024`, `2022-2024`, `2022..` or `..2024` as a YearRange; QueryError otherwise."""
     match = _YEAR_RANGE.match(text.strip())
     if not match or not (match["start"] or match["end"]):
-        raise QueryError(f"bad year {text!r}", hint="write a year (2024) or a range (2022..2024)")
+        raise QueryError(f"bad year {quoted(text)}", hint="write a year (2024) or a range (2022..2024)")
     start = int(match["start"]) if match["start"] else None
     end = int(match["end"]) if match["end"] else None
     if not match["dots"]:
         end = start
     if start is not None and end is not None and start > end:
-        raise QueryError(f"bad year range {text!r}: it ends before it starts", hint="write the earlier year first")
+        raise QueryError(
+            f"bad year range {quoted(text)}: it ends before it starts", hint="write the earlier year first"
+        )
     return YearRange(start, end)
 
 
