@@ -341,3 +341,15 @@ def test_similar_titles_matches_brute_force(titles: list[str]) -> None:
                 if ratio >= rules.SAME_TITLE:
                     expected.add(frozenset((a.key, b.key)))
     assert found == expected
+
+
+def test_explain_all_keeps_whole_sentences(cli: Cli) -> None:
+    """`check --explain all` gives each rule's whole first paragraph on its line, never a sentence cut short."""
+    from evlm_cli.lint.rules import RULES
+
+    lines = cli("check", "--explain", "all").stdout.splitlines()
+    assert len(lines) == len(RULES)
+    for line, spec in zip(lines, RULES.values(), strict=True):
+        first = " ".join(spec.doc.strip().split("\n\n")[0].split())
+        assert line == f"{spec.name} ({spec.severity}): {first}"
+        assert line.endswith((".", ".)", ")."))
