@@ -376,8 +376,16 @@ def to_dict(survey: Survey) -> dict[str, Any]:
 
 
 def paper_to_dict(paper: Paper) -> dict[str, Any]:
-    """One paper under the database's own field names (also what `--json` prints, with dates as text)."""
+    """One paper under the database's own field names (`paper_json` is the same, ready for JSON)."""
     return _record(paper, keep={"key", "title", "section", "authors"})
+
+
+def paper_json(paper: Paper) -> dict[str, Any]:
+    """`paper_to_dict` ready for json.dumps (dates as text): what `--json` and `export json` print."""
+    data = paper_to_dict(paper)
+    if paper.added is not None:
+        data["added"] = paper.added.isoformat()
+    return data
 
 
 def _record(obj: Any, keep: set[str]) -> dict[str, Any]:

@@ -193,7 +193,7 @@ def _ask_section(survey: Survey, text: str) -> str:
 
 
 def _report(survey: Survey, added: tuple[Paper, ...], *, dry_run: bool, json_output: bool) -> None:
-    from evlm_cli.cli.list_cmd import paper_json
+    from evlm_cli.db import paper_json
     from evlm_cli.render.readme import paper_line
 
     if json_output:

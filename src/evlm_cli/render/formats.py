@@ -7,7 +7,6 @@ import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from evlm_cli.errors import EvlmError
 from evlm_cli.model import Paper
@@ -26,18 +25,10 @@ class Format:
     """Papers in the order given -> the whole file's text, ending in a newline (or empty for no papers)."""
 
 
-def paper_record(paper: Paper) -> dict[str, Any]:
-    """A paper under the database's own field names, JSON-ready (what `evlm show --json` prints)."""
-    from evlm_cli import db
-
-    data = db.paper_to_dict(paper)
-    if paper.added is not None:
-        data["added"] = paper.added.isoformat()
-    return data
-
-
 def render_json(papers: Sequence[Paper]) -> str:
-    return json.dumps([paper_record(p) for p in papers], ensure_ascii=False, indent=2) + "\n"
+    from evlm_cli.db import paper_json
+
+    return json.dumps([paper_json(p) for p in papers], ensure_ascii=False, indent=2) + "\n"
 
 
 CSV_COLUMNS = ("key", "title", "authors", "year", "venue", "section", "arxiv", "doi", "url", "code", "tags")

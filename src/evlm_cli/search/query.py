@@ -33,6 +33,9 @@ FIELDS = {
 }
 """Field names accepted before a colon, mapped to the index column they search."""
 
+_FIELD_NAMES = {column: name for name, column in reversed(FIELDS.items())}
+"""Index column -> the field name a query writes for it (the first of FIELDS: `author`, not `authors`)."""
+
 _TOKEN = re.compile(r'(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
 _YEAR_RANGE = re.compile(r"^(?P<start>\d{4})?(?:(?P<dots>\.\.|-)(?P<end>\d{4})?)?$")
 
@@ -53,6 +56,11 @@ class Term:
     """Quoted: the words must appear together, in order."""
     prefix: bool = False
     """Written with a trailing `*`."""
+
+    def __str__(self) -> str:
+        """The term in the query language (`title:"vision language"`, `quant*`)."""
+        text = f'"{self.text}"' if self.phrase else self.text + ("*" if self.prefix else "")
+        return f"{_FIELD_NAMES[self.field]}:{text}" if self.field else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +90,21 @@ class Query:
     """Only these papers (used by `export --keys` style callers)."""
     asks_words: bool = False
     """The text asked for words (not only filters), even if none of them is a word evlm can search for."""
+
+    def filters(self) -> list[str]:
+        """The filters, in the query language (`year:2022..2024`, `author:shinde`): what can remove every match."""
+        found = [f"section:{_quoted(self.section)}"] if self.section is not None else []
+        found += [f"year:{self.years}"] if self.years is not None else []
+        found += [f"venue:{_quoted(self.venue)}"] if self.venue is not None else []
+        return found + [str(term) for term in self.terms if term.field == "authors"]
+
+    def without_filters(self) -> Query:
+        """The same words, without section, year, venue, author and key filters."""
+        return Query(terms=tuple(t for t in self.terms if t.field != "authors"), asks_words=self.asks_words)
+
+    def words(self) -> str:
+        """The words, in the query language, without the filters (`quant* title:vision`)."""
+        return " ".join(str(term) for term in self.terms if term.field != "authors")
 
     @property
     def is_empty(self) -> bool:
@@ -149,6 +172,10 @@ def parse(text: str) -> Query:
         else:
             terms.extend(_terms(value, column, phrase is not None))
     return Query(terms=tuple(terms), section=section, years=years, venue=venue, asks_words=asks_words)
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if " " in value else value
 
 
 def _terms(value: str, column: str | None, quoted: bool) -> list[Term]:
