@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import SHIPPED_DB, Cli
+from conftest import ROOT, SHIPPED_DB, Cli
 from evlm_cli import db
 from evlm_cli.cachedir import cache_dir
 from evlm_cli.model import Paper, Section, Survey, SurveyInfo
@@ -808,3 +808,54 @@ class TestFilterMisses:
         """One match is `1 paper matches`."""
         stderr = cli("--db", str(small_db), "search", "adapters", "--year", "2020", code=1).stderr
         assert "1 paper matches 'adapters', but none passes 'year:2020'" in stderr
+
+
+def _search_examples() -> list[str]:
+    """Every `evlm search` command in the README's code blocks and search table, and in every --help text."""
+    import shlex
+
+    import typer.main
+
+    from evlm_cli.cli import app
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found: list[str] = []
+    for block in re.findall(r"```sh\n(.*?)```", readme, flags=re.DOTALL):
+        for line in block.splitlines():
+            words = shlex.split(line, comments=True)
+            while "evlm" in words:
+                words = words[words.index("evlm") :]
+                end = words.index("&&") if "&&" in words else len(words)
+                if words[1:2] == ["search"]:
+                    found.append(shlex.join(words[:end]))
+                words = words[end:]
+    table = readme[readme.index("| you type | it finds |") :].split("\n\n")[0]
+    for row in table.splitlines()[2:]:
+        found += [f"evlm search {example}" for example in re.findall(r"`([^`]+)`", row.split("|")[1])]
+    root = typer.main.get_command(app)
+    context = root.make_context("evlm", ["--help"], resilient_parsing=True)
+    for name in root.list_commands(context):  # type: ignore[attr-defined]
+        command = root.get_command(context, name)  # type: ignore[attr-defined]
+        texts = [command.help or "", *(getattr(param, "help", "") or "" for param in command.params)]
+        found += [match for text in texts for match in re.findall(r"evlm search [^\n]+", text)]
+        found += [f"evlm search {query}" for text in texts for query in re.findall(r"\(e\.g\. '([^']+)'\)", text)]
+    return found
+
+
+SEARCH_EXAMPLES = _search_examples()
+
+
+def test_examples_are_found() -> None:
+    """The walk finds the README's and the help's examples (so the test below cannot pass vacuously)."""
+    assert "evlm search quantization" in SEARCH_EXAMPLES
+    assert any("--year" in example for example in SEARCH_EXAMPLES)
+    assert len(SEARCH_EXAMPLES) >= 10
+
+
+@pytest.mark.parametrize("example", SEARCH_EXAMPLES)
+def test_search_examples_find_papers(cli: Cli, example: str) -> None:
+    """Every search example of the README and of --help finds at least one paper on the shipped survey."""
+    import shlex
+
+    args = shlex.split(example)[2:]
+    assert cli("--db", str(SHIPPED_DB), "search", "--keys", *args).stdout.split(), example
