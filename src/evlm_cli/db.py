@@ -163,15 +163,6 @@ def _all_record_lines(text: str, table: str) -> dict[str, list[int]]:
     return lines
 
 
-def survey_from_dict(raw: dict[str, Any]) -> Survey:
-    """Build a Survey from parsed TOML, checking every field's type (the first problem is raised)."""
-    survey, problems = _collect_survey(raw)
-    if problems:
-        raise problems[0]
-    assert survey is not None
-    return survey
-
-
 def _collect_survey(raw: dict[str, Any]) -> tuple[Survey | None, list[DatabaseError]]:
     """The survey and every type problem; a paper with a problem is left out, a broken header or section gives None."""
     try:

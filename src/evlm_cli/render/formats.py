@@ -8,7 +8,6 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from evlm_cli.errors import EvlmError
 from evlm_cli.model import Paper
 from evlm_cli.render import bibtex, csl, ris
 from evlm_cli.render.readme import paper_line
@@ -75,11 +74,3 @@ FORMATS: dict[str, Format] = {
         Format("markdown", "the README's line format", render_markdown),
     )
 }
-
-
-def get(name: str) -> Format:
-    """The format called `name`, or an error listing them."""
-    try:
-        return FORMATS[name.lower()]
-    except KeyError:
-        raise EvlmError(f"unknown export format {name!r}", hint="use one of " + ", ".join(FORMATS)) from None

@@ -106,10 +106,6 @@ class Query:
         """The words, in the query language, without the filters (`quant* title:vision`)."""
         return " ".join(str(term) for term in self.terms if term.field != "authors")
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.terms and self.section is None and self.years is None and self.venue is None and not self.keys
-
     def merged(
         self,
         *,
