@@ -109,6 +109,10 @@ class TestEntryPoints:
         """Bad arguments are Click's usage error, exit 2."""
         cli("list", "--year", "soon", code=2)
 
+    def test_misspelt_command_suggests(self, cli: Cli) -> None:
+        """A misspelt command names the closest one, though commands load only when they run."""
+        assert "No such command 'serch'. Did you mean 'search'?" in cli("serch", "x", code=2).stderr
+
 
 def test_emoji_codes_are_printed_as_typed(cli: Cli, repo: Path) -> None:
     """A title holding `:fire:` is shown as typed, not turned into an emoji by rich."""

@@ -18,6 +18,7 @@ from evlm_cli import __version__
 from evlm_cli.cli import _console, _params
 from evlm_cli.cli._commands import COMMANDS
 from evlm_cli.cli._options import root_db, typer_parameter
+from evlm_cli.text import closest
 
 
 class _Group(TyperGroup):
@@ -32,6 +33,14 @@ class _Group(TyperGroup):
             command = _load(cmd_name)
             self.add_command(command, cmd_name)
         return command
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """An unknown command is a usage error with a did-you-mean from the table (Typer's own looks only at the
+        commands already loaded)."""
+        if args and not args[0].startswith("-") and args[0] not in COMMANDS:
+            near = closest(args[0], list(COMMANDS))
+            ctx.fail(f"No such command {args[0]!r}." + (f" Did you mean {near[0]!r}?" if near else ""))
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         with _console.handled():
