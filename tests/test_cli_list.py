@@ -109,6 +109,11 @@ class TestEntryPoints:
         """Bad arguments are Click's usage error, exit 2."""
         cli("list", "--year", "soon", code=2)
 
+    def test_groups_load_like_commands(self, cli: Cli) -> None:
+        """A lazily loaded group (`import`) lists its commands and offers no shell-completion options."""
+        out = cli("import", "--help").stdout
+        assert "readme" in out and "bibtex" in out and "completion" not in out
+
     def test_misspelt_command_suggests(self, cli: Cli) -> None:
         """A misspelt command names the closest one, though commands load only when they run."""
         assert "No such command 'serch'. Did you mean 'search'?" in cli("serch", "x", code=2).stderr

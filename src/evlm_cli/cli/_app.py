@@ -86,7 +86,7 @@ def _load(name: str) -> Any:
             return _from_info(info)
     for group in app.registered_groups:
         if group.name == name and group.typer_instance is not None:
-            command = typer.main.get_command(group.typer_instance)
+            command = typer.main.get_group(group.typer_instance)  # get_command would add completion options
             command.name = name
             return command
     raise LookupError(f"module {entry.module} defines no command {name!r}")  # a mistake in COMMANDS
