@@ -309,12 +309,12 @@ def test_bundled_copy_is_not_compared_with_generated_files(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The read-only bundled survey ships without README.md, so `stale-output` does not apply to it."""
-    from evlm_cli import db
+    from evlm_cli import location
 
     bundled = write_db(
         tmp_path / "pkg" / "data", [paper("a2024", "First", links=[{"label": "Paper", "url": "https://x.org/a"}])]
     )
-    monkeypatch.setattr(db, "bundled_path", lambda: bundled)
+    monkeypatch.setattr(location, "bundled_path", lambda: bundled)
     monkeypatch.chdir(tmp_path)
     assert findings(cli("check", "--json").stdout, "stale-output") == []
     assert keys(cli("--db", str(bundled), "check", "--json").stdout, "stale-output") == {None}
@@ -341,3 +341,15 @@ def test_similar_titles_matches_brute_force(titles: list[str]) -> None:
                 if ratio >= rules.SAME_TITLE:
                     expected.add(frozenset((a.key, b.key)))
     assert found == expected
+
+
+def test_explain_all_keeps_whole_sentences(cli: Cli) -> None:
+    """`check --explain all` gives each rule's whole first paragraph on its line, never a sentence cut short."""
+    from evlm_cli.lint.rules import RULES
+
+    lines = cli("check", "--explain", "all").stdout.splitlines()
+    assert len(lines) == len(RULES)
+    for line, spec in zip(lines, RULES.values(), strict=True):
+        first = " ".join(spec.doc.strip().split("\n\n")[0].split())
+        assert line == f"{spec.name} ({spec.severity}): {first}"
+        assert line.endswith((".", ".)", ")."))

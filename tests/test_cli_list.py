@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from conftest import Cli
 
@@ -74,7 +78,18 @@ class TestSections:
             "emoji": "",
             "parent": "quantization",
             "papers": 8,
+            "own": 8,
         }
+
+    def test_counts_include_subsections(self, cli: Cli, repo: Path) -> None:
+        """A parent section counts the papers of its subsections (`papers`), beside its own (`own`)."""
+        rows = {row["id"]: row for row in json.loads(cli("sections", "--json").stdout)}
+        assert (rows["pruning"]["papers"], rows["pruning"]["own"]) == (7, 0)
+        assert rows["pruning"]["papers"] == rows["structured"]["papers"] + rows["unstructured"]["papers"]
+        assert rows["pre-deployment-techniques"]["papers"] == 31
+        assert sum(row["own"] for row in rows.values()) == 37
+        table = cli("sections").stdout
+        assert re.search(r"\bpruning\b\W+Pruning\W+7\W+0\b", table), table
 
 
 class TestEntryPoints:
@@ -94,9 +109,83 @@ class TestEntryPoints:
         """Bad arguments are Click's usage error, exit 2."""
         cli("list", "--year", "soon", code=2)
 
+    def test_groups_load_like_commands(self, cli: Cli) -> None:
+        """A lazily loaded group (`import`) lists its commands and offers no shell-completion options."""
+        out = cli("import", "--help").stdout
+        assert "readme" in out and "bibtex" in out and "completion" not in out
+
+    def test_misspelt_command_suggests(self, cli: Cli) -> None:
+        """A misspelt command names the closest one, though commands load only when they run."""
+        assert "No such command 'serch'. Did you mean 'search'?" in cli("serch", "x", code=2).stderr
+
 
 def test_emoji_codes_are_printed_as_typed(cli: Cli, repo: Path) -> None:
     """A title holding `:fire:` is shown as typed, not turned into an emoji by rich."""
     cli("edit", "m2ist2024", "--set", "title=M2IST :fire: edition", "--no-build")
     assert ":fire:" in cli("show", "m2ist2024").stdout
     assert ":fire:" in cli("list", "--section", "memory-efficient").stdout
+
+
+LONG = "x" * 10_000
+
+
+class TestLongArguments:
+    @pytest.mark.parametrize(
+        ("args", "code"),
+        [
+            (["show", LONG], 1),
+            (["list", "--section", LONG], 1),
+            (["search", LONG], 1),
+            (["search", "quantization", "--section", LONG], 1),
+            (["search", "--year", LONG], 2),
+            (["export", "bibtex", "--key", LONG], 1),
+            (["export", LONG], 2),
+            (["check", "--explain", LONG], 1),
+            (["edit", LONG, "--set", "venue=CVPR"], 1),
+            (["move", "mbq2024modality", "--section", "quantization", "--before", LONG], 1),
+        ],
+    )
+    def test_not_echoed_whole(self, cli: Cli, repo: Path, args: list[str], code: int) -> None:
+        """A 10,000-character argument is shortened wherever a message repeats it, and its length is given."""
+        stderr = cli(*args, code=code).stderr
+        assert "(10,000 characters)" in stderr, stderr
+        assert len(stderr) < 600, stderr
+
+
+class TestBrokenPipe:
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["check"],
+            ["list"],
+            ["search", "quantization"],
+            ["export", "bibtex"],
+            ["sections", "--json"],
+            ["show", "lu2024knowing"],
+        ],
+    )
+    def test_reader_gone(self, repo: Path, args: list[str]) -> None:
+        """Output into a pipe whose reader has gone: exit 141 quietly, no traceback, no "Exception ignored"."""
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            process = subprocess.run(
+                [sys.executable, "-m", "evlm_cli", *args], stdout=write, stderr=subprocess.PIPE, text=True, check=False
+            )
+        finally:
+            os.close(write)
+        assert process.returncode == 141, process.stderr
+        assert "Traceback" not in process.stderr and "Exception ignored" not in process.stderr
+        assert "BrokenPipe" not in process.stderr and "error" not in process.stderr
+
+    def test_head(self, repo: Path) -> None:
+        """`evlm export bibtex | head -1`: one line out, no complaint on stderr, whether or not the pipe broke."""
+        command = [sys.executable, "-m", "evlm_cli", "export", "bibtex"]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as evlm:
+            assert evlm.stdout is not None and evlm.stderr is not None
+            head = subprocess.run(["head", "-1"], stdin=evlm.stdout, capture_output=True, text=True, check=True)
+            evlm.stdout.close()
+            stderr = evlm.stderr.read().decode()
+        assert evlm.returncode in (0, 141)
+        assert head.stdout.startswith("@") and head.stdout.count("\n") == 1
+        assert "Traceback" not in stderr and "Exception ignored" not in stderr

@@ -292,22 +292,24 @@ class TestImportAndToc:
 
 class TestSearchFastLane:
     def test_db_folder_and_empty_db(self, repo: Path) -> None:
-        """The fast search lane refuses a folder as --db and leaves an empty --db to Typer's usage error."""
-        from evlm_cli import launcher
+        """The fast lane refuses a folder as --db (through `locate`) and leaves an empty --db to Typer's usage error."""
+        from evlm_cli.cli import _params
+        from evlm_cli.location import locate
 
         with pytest.raises(DatabaseError, match="names a folder"):
-            launcher.database_path(Path("data"))
-        assert launcher._parse_search(["--db", "", "search", "x"]) is None
+            locate(Path("data"))
+        assert _params.parse_root(["--db", "", "search", "x"]) is None
+        assert _params.parse_root(["--db=  ", "search", "x"]) is None
 
     def test_no_color_unstyled(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """The fast lane's consoles honour NO_COLOR for bold and reverse too."""
+        """Both lanes' consoles honour NO_COLOR for bold and reverse too."""
         import io
 
         from rich.console import Console
 
-        from evlm_cli import launcher
+        from evlm_cli.cli import _console
 
         monkeypatch.setenv("NO_COLOR", "1")
         buffer = io.StringIO()
-        Console(file=buffer, force_terminal=True, **launcher.console_style()).print("[bold]x[/] [reverse]y[/]")
+        Console(file=buffer, force_terminal=True, **_console.console_style()).print("[bold]x[/] [reverse]y[/]")
         assert "\x1b[" not in buffer.getvalue() and buffer.getvalue() == "x y\n"

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, SHIPPED_DB, Cli
-from evlm_cli import db, transaction
+from evlm_cli import db, location, transaction
 from evlm_cli.errors import DatabaseError
 from evlm_cli.model import Link, Paper, Section, Survey, SurveyInfo
 
@@ -235,13 +235,35 @@ class TestLocate:
         found = repo / "data" / "papers.toml"
         sub = repo / "data" / "deeper"
         sub.mkdir()
-        assert db.locate(None, cwd=sub) == db.Location(found, "found")
+        assert location.locate(None, cwd=sub) == location.Location(found, "found")
         monkeypatch.setenv("EVLM_DB", "/env.toml")
-        assert db.locate(None, cwd=sub) == db.Location(Path("/env.toml"), "EVLM_DB")
-        assert db.locate(Path("x.toml"), cwd=sub) == db.Location(Path("x.toml"), "--db")
+        assert location.locate(None, cwd=sub) == location.Location(Path("/env.toml"), "EVLM_DB")
+        assert location.locate(Path("x.toml"), cwd=sub) == location.Location(Path("x.toml"), "--db")
         monkeypatch.delenv("EVLM_DB")
         elsewhere = tmp_path_factory.mktemp("elsewhere")
-        assert db.locate(None, cwd=elsewhere).origin == "bundled"
+        assert location.locate(None, cwd=elsewhere).origin == "bundled"
+
+    @pytest.mark.parametrize("how", ["found", "--db", "EVLM_DB"])
+    def test_dangling_symlink_is_an_error(
+        self, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+    ) -> None:
+        """A database that is a symbolic link to nothing is a clear error, in both lanes, never the bundled survey."""
+        (tmp_path / "data").mkdir()
+        link = tmp_path / "data" / "papers.toml"
+        link.symlink_to(tmp_path / "moved" / "papers.toml")
+        monkeypatch.chdir(tmp_path)
+        args = ["--db", str(link)] if how == "--db" else []
+        if how == "EVLM_DB":
+            monkeypatch.setenv("EVLM_DB", str(link))
+        for command in (["sections"], ["show", "mbq2024modality"], ["build"]):
+            result = cli(*args, *command, code=1)
+            assert "is a symbolic link to" in result.stderr and "moved/papers.toml" in result.stderr, result.stderr
+            assert "which does not exist" in result.stderr and result.stdout == ""
+        process = subprocess.run(
+            [sys.executable, "-m", "evlm_cli", *args, "sections"], capture_output=True, text=True, check=False
+        )
+        assert process.returncode == 1 and "is a symbolic link to" in process.stderr
+        assert process.stdout == "" and "Traceback" not in process.stderr
 
     def test_bundled_copy_is_read_only(self, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """Outside a survey repository, reading works and writing is refused with a clear message."""
@@ -270,9 +292,9 @@ def test_file_permissions_kept(db_path: Path) -> None:
 
 def test_repository_root() -> None:
     """README.md goes above data/, or beside a database that is not in data/."""
-    assert db.repository_root(ROOT / "data" / "papers.toml") == ROOT
-    assert db.repository_root(Path("/x/y/papers.toml")) == Path("/x/y")
-    assert os.sep in str(db.bundled_path())
+    assert location.repository_root(ROOT / "data" / "papers.toml") == ROOT
+    assert location.repository_root(Path("/x/y/papers.toml")) == Path("/x/y")
+    assert os.sep in str(location.bundled_path())
 
 
 @st.composite

@@ -15,7 +15,9 @@ def _commands() -> list[tuple[str, Any]]:
     """Every runnable command as (`evlm list`, command object), sub-commands of groups included."""
     found: list[tuple[str, Any]] = []
     root = typer.main.get_command(app)
-    for name, command in root.commands.items():  # type: ignore[attr-defined]
+    context = root.make_context("evlm", ["--help"], resilient_parsing=True)
+    for name in root.list_commands(context):  # type: ignore[attr-defined]
+        command = root.get_command(context, name)  # type: ignore[attr-defined]
         children = getattr(command, "commands", None)
         if children:
             found += [(f"evlm {name} {child}", sub) for child, sub in children.items()]

@@ -84,15 +84,9 @@ class TestFormats:
     def test_unknown_format(self, cli: Cli, repo: Path) -> None:
         """An unknown format is a usage error (exit 2) listing the formats; a format's case does not matter."""
         result = cli("export", "endnote", code=2)
-        assert "'endnote' is not one of" in result.stderr
-        assert "csl-json" in result.stderr
+        assert f"unknown format 'endnote'; one of: {', '.join(FORMATS)}" in result.stderr
+        assert "is not one of" not in result.stderr and "validation" not in result.stderr.lower()
         assert cli("export", "BibTeX", "-k", "mbq2024modality").stdout.startswith("@")
-
-    def test_format_choices_are_the_registry(self) -> None:
-        """The CLI's list of format names is exactly the registry's."""
-        from evlm_cli.cli.export_cmd import ExportFormat
-
-        assert [f.value for f in ExportFormat] == list(FORMATS)
 
 
 class TestSelection:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from evlm_cli import ids
 from evlm_cli.keys import base_key, make_key
-from evlm_cli.text import ascii_fold, repair_mojibake
+from evlm_cli.text import ascii_fold, quoted, repair_mojibake
 
 
 class TestArxivIds:
@@ -140,3 +140,22 @@ class TestKeys:
         """Whatever the metadata, the key is non-empty ASCII letters and digits."""
         key = make_key(title, authors, year, set())
         assert key and key.isascii() and key.isalnum()
+
+
+class TestQuoted:
+    def test_short_values_are_repr(self) -> None:
+        """A short value is quoted as repr() quotes it."""
+        assert quoted("mbq2024") == "'mbq2024'"
+        assert quoted("it's") == '"it\'s"'
+
+    def test_long_values_are_shortened(self) -> None:
+        """A long value keeps its start, in quotes, and says how long it was."""
+        shown = quoted("a" * 10_000)
+        assert shown == "'" + "a" * 59 + "…' (10,000 characters)"
+        assert quoted("b" * 61, limit=60).endswith("…' (61 characters)")
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.text())
+    def test_bounded(self, value: str) -> None:
+        """Whatever the value, the echo stays short."""
+        assert len(quoted(value)) <= 10 * 60 + 30  # repr writes a control character in up to 10 characters

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import SHIPPED_DB, Cli
+from conftest import ROOT, SHIPPED_DB, Cli
 from evlm_cli import db, transaction
 from evlm_cli.cachedir import cache_dir
 from evlm_cli.model import Paper, Section, Survey, SurveyInfo
@@ -453,7 +454,7 @@ class TestIncremental:
         survey = db.load(db_path)
         for query in self.QUERIES:
             assert engine.search_path(db_path, query).hits == engine.search(survey, query), query
-        expected = json.dumps([index.paper_json(p) for p in survey.in_reading_order()], ensure_ascii=False, indent=2)
+        expected = json.dumps([db.paper_json(p) for p in survey.in_reading_order()], ensure_ascii=False, indent=2)
         assert cli("--db", str(db_path), "list", "--json").stdout == expected + "\n"
 
     def edit(self, db_path: Path, old: str, new: str) -> int:
@@ -498,10 +499,8 @@ class TestIncremental:
 class TestList:
     def test_json_unchanged(self, cli: Cli, repo: Path) -> None:
         """`list --json` prints exactly the papers' JSON, in reading order."""
-        from evlm_cli.search.index import paper_json
-
         survey = db.load(repo / "data" / "papers.toml")
-        expected = json.dumps([paper_json(p) for p in survey.in_reading_order()], ensure_ascii=False, indent=2)
+        expected = json.dumps([db.paper_json(p) for p in survey.in_reading_order()], ensure_ascii=False, indent=2)
         assert cli("list", "--json").stdout == expected + "\n"
 
     def test_empty_json(self, cli: Cli, repo: Path) -> None:
@@ -529,7 +528,7 @@ class TestPaperJson:
         """The index's hand-rolled JSON formatting equals json.dumps(indent=2) on the shipped and small surveys."""
         for survey in (db.load(SHIPPED_DB), small_survey()):
             for paper in survey.papers:
-                expected = json.dumps(index.paper_json(paper), ensure_ascii=False, indent=2)
+                expected = json.dumps(db.paper_json(paper), ensure_ascii=False, indent=2)
                 assert index.paper_json_text(paper) == expected
 
     @settings(max_examples=100, deadline=None)
@@ -537,21 +536,26 @@ class TestPaperJson:
     def test_fast_json_any_text(self, title: str, authors: list[str], year: int | None) -> None:
         """Any text (quotes, control characters, non-ASCII) is formatted as json.dumps does."""
         paper = Paper("k", title or "t", "s", authors=tuple(authors), year=year, note=title)
-        expected = json.dumps(index.paper_json(paper), ensure_ascii=False, indent=2)
+        expected = json.dumps(db.paper_json(paper), ensure_ascii=False, indent=2)
         assert index.paper_json_text(paper) == expected
 
 
 class TestFastLane:
     def test_parser(self) -> None:
         """The fast lane parses plain searches and leaves anything unusual to Typer."""
-        from evlm_cli.launcher import _parse_search
+        from evlm_cli.cli._params import parse, parse_root
+        from evlm_cli.cli.search_cmd import search
 
-        args = _parse_search(["--db", "x.toml", "search", "a", "-n", "3", "--year=2024", "--json", "--", "-b"])
-        assert args is not None
-        assert (args.words, args.limit, args.year, args.json_output) == (["a", "-b"], 3, "2024", True)
-        assert _parse_search(["search", "--help"]) is None
-        assert _parse_search(["search", "--limit", "0"]) is None
-        assert _parse_search(["list"]) is None
+        assert parse_root(["--db", "x.toml", "search", "a"]) == (Path("x.toml"), ["search", "a"])
+        assert parse_root(["--db", "", "search", "a"]) is None
+        assert parse_root(["-h"]) is None
+        values = parse(search, ["a", "-n", "3", "--year=2024", "--json", "--", "-b"])
+        assert values is not None
+        assert (values["words"], values["limit"], values["year"]) == (["a", "-b"], 3, "2024")
+        assert values["json_output"] is True
+        assert (values["section"], values["author"], values["show_all"]) == (None, None, False)
+        for unusual in (["--help"], ["-h"], ["--limit", "0"], ["-n5"], ["--year", "soon"], ["--json=1"], ["-s"]):
+            assert parse(search, unusual) is None, unusual
 
     def test_same_output_as_typer(self, cli: Cli, small_db: Path) -> None:
         """A real `evlm search` process (fast lane) prints what the Typer command prints."""
@@ -566,22 +570,6 @@ class TestFastLane:
         assert missing.returncode == 1
         assert "no paper matches" in missing.stderr
         assert "Traceback" not in missing.stderr
-
-    def test_database_path_agrees_with_locate(
-        self, repo: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        """The fast lane finds the same database as db.locate: --db, then EVLM_DB, then data/, then bundled."""
-        from evlm_cli.launcher import database_path
-
-        (repo / "sub").mkdir()
-        monkeypatch.chdir(repo / "sub")
-        assert database_path(None) == db.locate(None).path == repo / "data" / "papers.toml"
-        assert database_path(Path("x.toml")) == db.locate(Path("x.toml")).path
-        monkeypatch.setenv("EVLM_DB", "/elsewhere/papers.toml")
-        assert database_path(None) == db.locate(None).path
-        monkeypatch.delenv("EVLM_DB")
-        monkeypatch.chdir(tmp_path_factory.mktemp("empty"))
-        assert database_path(None) == db.locate(None).path == db.bundled_path()
 
     def test_warm_search_imports(self, small_db: Path) -> None:
         """A warm search in the fast lane imports neither Typer nor the TOML reader."""
@@ -771,6 +759,107 @@ class TestNoEmoji:
 
 def test_no_match_messages_stay_short(cli: Cli, repo: Path) -> None:
     """A miss by filters alone says so, and a pasted long query is not echoed whole."""
-    assert "no paper passes these filters" in cli("search", "--year", "1999", code=1).stderr
+    assert "no paper passes 'year:1999'" in cli("search", "--year", "1999", code=1).stderr
     result = cli("search", "zzzzqqqq " * 500, code=1)
     assert len(result.stderr) < 300
+
+
+class TestNarrowTerminal:
+    def test_80_columns(self, repo: Path) -> None:
+        """At 80 columns each hit takes 2 or 3 lines and its title gets the width (a real process, fast lane)."""
+
+        def run(*args: str) -> str:
+            command = [sys.executable, "-m", "evlm_cli", "search", "quantization", *args]
+            env = {**os.environ, "COLUMNS": "80"}
+            return subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+
+        hits = json.loads(run("--json"))
+        lines = run().splitlines()
+        assert max(len(line.rstrip()) for line in lines) <= 80
+        firsts = [number for number, line in enumerate(lines) if re.match(r"\s*\d+\. ", line)]
+        assert len(firsts) == len(hits) == 13
+        for hit, begin, end in zip(hits, firsts, [*firsts[1:], len(lines)], strict=True):
+            assert 2 <= end - begin <= 3, lines[begin:end]
+            text = " ".join(line.strip() for line in lines[begin:end]).partition(". ")[2]
+            assert text.startswith(hit["title"]), (hit["title"], text)
+            assert hit["key"] in lines[end - 1]
+
+
+class TestFilterMisses:
+    @pytest.mark.parametrize(
+        ("args", "filters"),
+        [
+            (["quantization", "author:shinde", "--year", "2022..2024"], "year:2022..2024 author:shinde"),
+            (["quantization", "--year", "2030"], "year:2030"),
+            (["quantization", "year:2030"], "year:2030"),
+            (["quantization", "--author", "nobody"], "author:nobody"),
+            (["quantization", "--venue", "cvpr"], "venue:cvpr"),
+            (["quantization", "--section", "pruning"], "section:pruning"),
+        ],
+    )
+    def test_the_filter_removed_every_match(self, cli: Cli, repo: Path, args: list[str], filters: str) -> None:
+        """When the words match but a filter removes them all, the message says so, naming the filters."""
+        stderr = cli("search", *args, code=1).stderr
+        assert f"13 papers match 'quantization', but none passes '{filters}'" in stderr
+        assert "did you mean" not in stderr
+
+    def test_the_words_match_nothing(self, cli: Cli, repo: Path) -> None:
+        """When the words themselves match nothing, the filters are not blamed."""
+        stderr = cli("search", "zebra", "--year", "2024", code=1).stderr
+        assert "no paper matches 'zebra'" in stderr and "passes" not in stderr
+
+    def test_one_paper(self, cli: Cli, small_db: Path) -> None:
+        """One match is `1 paper matches`."""
+        stderr = cli("--db", str(small_db), "search", "adapters", "--year", "2020", code=1).stderr
+        assert "1 paper matches 'adapters', but none passes 'year:2020'" in stderr
+
+
+def _search_examples() -> list[str]:
+    """Every `evlm search` command in the README's code blocks and search table, and in every --help text."""
+    import shlex
+
+    import typer.main
+
+    from evlm_cli.cli import app
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found: list[str] = []
+    for block in re.findall(r"```sh\n(.*?)```", readme, flags=re.DOTALL):
+        for line in block.splitlines():
+            words = shlex.split(line, comments=True)
+            while "evlm" in words:
+                words = words[words.index("evlm") :]
+                end = words.index("&&") if "&&" in words else len(words)
+                if words[1:2] == ["search"]:
+                    found.append(shlex.join(words[:end]))
+                words = words[end:]
+    table = readme[readme.index("| you type | it finds |") :].split("\n\n")[0]
+    for row in table.splitlines()[2:]:
+        found += [f"evlm search {example}" for example in re.findall(r"`([^`]+)`", row.split("|")[1])]
+    root = typer.main.get_command(app)
+    context = root.make_context("evlm", ["--help"], resilient_parsing=True)
+    for name in root.list_commands(context):  # type: ignore[attr-defined]
+        command = root.get_command(context, name)  # type: ignore[attr-defined]
+        texts = [command.help or "", *(getattr(param, "help", "") or "" for param in command.params)]
+        found += [match for text in texts for match in re.findall(r"evlm search [^\n]+", text)]
+        found += [f"evlm search {query}" for text in texts for query in re.findall(r"\(e\.g\. '([^']+)'\)", text)]
+    return found
+
+
+SEARCH_EXAMPLES = _search_examples()
+
+
+def test_examples_are_found() -> None:
+    """The walk finds the README's and the help's examples (so the test below cannot pass vacuously)."""
+    assert "evlm search quantization" in SEARCH_EXAMPLES
+    assert any("--year" in example for example in SEARCH_EXAMPLES)
+    assert len(SEARCH_EXAMPLES) >= 10
+
+
+@pytest.mark.parametrize("example", SEARCH_EXAMPLES)
+def test_search_examples_find_papers(cli: Cli, example: str) -> None:
+    """Every search example of the README and of --help finds at least one paper on the shipped survey."""
+    import shlex
+
+    args = shlex.split(example)[2:]
+    assert cli("--db", str(SHIPPED_DB), "search", "--keys", *args).stdout.split(), example

@@ -11,8 +11,8 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from evlm_cli.db import repository_root
 from evlm_cli.errors import EvlmError
+from evlm_cli.location import repository_root
 from evlm_cli.model import Survey
 from evlm_cli.render.bibtex import render_bibtex
 from evlm_cli.render.readme import TEMPLATE_NAME, render_readme, template_for

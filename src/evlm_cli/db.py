@@ -1,4 +1,4 @@
-"""Reading, validating and writing `data/papers.toml`, and finding which database a command uses.
+"""Reading, validating and writing `data/papers.toml` (which file a command uses: `evlm_cli.location`).
 
 The file format is documented in docs/database.md. Saving is canonical: loading a saved file and saving it again
 gives the same bytes, and a one-paper change is a one-block diff.
@@ -7,7 +7,6 @@ gives the same bytes, and a one-paper change is a one-block diff.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -22,77 +21,6 @@ try:  # tomli is tomllib's own source compiled with mypyc: the same parser, abou
     import tomli as toml_reader
 except ImportError:  # pragma: no cover - tomli is a dependency; stay correct without it
     import tomllib as toml_reader  # type: ignore[no-redef]
-
-DB_ENV = "EVLM_DB"
-DEFAULT_RELATIVE = Path("data") / "papers.toml"
-
-
-# -- finding the database ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """Which database a command uses, and why."""
-
-    path: Path
-    origin: str
-    """'--db', 'EVLM_DB', 'found' (walking up from the current folder) or 'bundled'."""
-
-    @property
-    def writable(self) -> bool:
-        return self.origin != "bundled"
-
-
-def bundled_path() -> Path:
-    """The read-only copy of the survey that ships inside the package (or the checkout's, in an editable install)."""
-    packaged = Path(__file__).parent / "data" / "papers.toml"
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parents[2] / DEFAULT_RELATIVE
-
-
-def locate(explicit: Path | None, *, cwd: Path | None = None) -> Location:
-    """The database to use: `--db`, then `EVLM_DB`, then `data/papers.toml` above `cwd`, then the bundled copy."""
-    if explicit is not None:
-        return Location(not_a_folder(explicit, "--db"), "--db")
-    env = os.environ.get(DB_ENV)
-    if env:
-        return Location(not_a_folder(Path(env), DB_ENV), DB_ENV)
-    start = (cwd or Path.cwd()).resolve()
-    for folder in (start, *start.parents):
-        candidate = folder / DEFAULT_RELATIVE
-        if candidate.is_file():
-            return Location(candidate, "found")
-    return Location(bundled_path(), "bundled")
-
-
-def not_a_folder(path: Path, origin: str) -> Path:
-    """`path` itself, or a DatabaseError when it is a folder (`origin` is '--db' or 'EVLM_DB', for the hint)."""
-    if path.is_dir():
-        example = path / DEFAULT_RELATIVE.name
-        how = f"--db {example}" if origin == "--db" else f"{DB_ENV}={example}"
-        raise DatabaseError(
-            f"{origin} names a folder, not a database file", where=str(path), hint=f"pass the .toml file, e.g. {how}"
-        )
-    return path
-
-
-def require_writable(location: Location) -> Path:
-    """The path to write to, or a DatabaseError explaining that the bundled copy is read-only."""
-    if not location.writable:
-        raise DatabaseError(
-            "the bundled survey is read-only",
-            where=str(location.path),
-            hint=f"run inside a clone of the survey, or pass --db PATH (or set {DB_ENV})",
-        )
-    return location.path
-
-
-def repository_root(db_path: Path) -> Path:
-    """Where README.md lives: the folder above `data/`, or the database's own folder when it is not `data`."""
-    folder = db_path.resolve().parent
-    return folder.parent if folder.name == "data" else folder
-
 
 # -- reading ----------------------------------------------------------------------------------------
 
@@ -233,15 +161,6 @@ def _all_record_lines(text: str, table: str) -> dict[str, list[int]]:
                     lines.setdefault(parsed, []).append(start)
                     start = None
     return lines
-
-
-def survey_from_dict(raw: dict[str, Any]) -> Survey:
-    """Build a Survey from parsed TOML, checking every field's type (the first problem is raised)."""
-    survey, problems = _collect_survey(raw)
-    if problems:
-        raise problems[0]
-    assert survey is not None
-    return survey
 
 
 def _collect_survey(raw: dict[str, Any]) -> tuple[Survey | None, list[DatabaseError]]:
@@ -448,8 +367,16 @@ def to_dict(survey: Survey) -> dict[str, Any]:
 
 
 def paper_to_dict(paper: Paper) -> dict[str, Any]:
-    """One paper under the database's own field names (also what `--json` prints, with dates as text)."""
+    """One paper under the database's own field names (`paper_json` is the same, ready for JSON)."""
     return _record(paper, keep={"key", "title", "section", "authors"})
+
+
+def paper_json(paper: Paper) -> dict[str, Any]:
+    """`paper_to_dict` ready for json.dumps (dates as text): what `--json` and `export json` print."""
+    data = paper_to_dict(paper)
+    if paper.added is not None:
+        data["added"] = paper.added.isoformat()
+    return data
 
 
 def _record(obj: Any, keep: set[str]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from evlm_cli import dedupe, ids
 from evlm_cli.errors import DatabaseError, EvlmError
 from evlm_cli.keys import make_key
 from evlm_cli.model import Link, Paper, Survey, check_paper
-from evlm_cli.text import closest, normalize_space
+from evlm_cli.text import closest, normalize_space, quoted
 
 if TYPE_CHECKING:
     from evlm_cli.sources import Metadata
@@ -131,11 +131,11 @@ def move(survey: Survey, key: str, section: str, *, before: str | None = None, a
     if anchor_key is None:
         return dataclasses.replace(survey, papers=(*rest, paper))
     if anchor_key == key:
-        raise EvlmError(f"cannot move {key!r} next to itself")
+        raise EvlmError(f"cannot move {quoted(key)} next to itself")
     anchor = survey.paper(anchor_key)
     if anchor.section != section:
         raise EvlmError(
-            f"{anchor_key!r} is in section {anchor.section!r}, not {section!r}",
+            f"{quoted(anchor_key)} is in section {anchor.section!r}, not {quoted(section)}",
             hint="--before and --after name a paper of the target section",
         )
     index = next(i for i, p in enumerate(rest) if p.key == anchor_key) + (1 if after is not None else 0)
@@ -153,7 +153,7 @@ def parse_assignment(text: str) -> tuple[str, str]:
     field, sep, value = text.partition("=")
     field = field.strip()
     if not sep or not field:
-        raise EvlmError(f"expected FIELD=VALUE, got {text!r}", hint="e.g. --set venue=CVPR --set year=2025")
+        raise EvlmError(f"expected FIELD=VALUE, got {quoted(text)}", hint="e.g. --set venue=CVPR --set year=2025")
     return field, value.strip()
 
 
@@ -222,7 +222,7 @@ def _apply(paper: Paper, field: str, value: str) -> Paper:
         return dataclasses.replace(paper, abstract=normalize_space(value))
     if field == "year":
         if value and not value.isdigit():
-            raise EvlmError(f"year must be a number, not {value!r}", where=where)
+            raise EvlmError(f"year must be a number, not {quoted(value)}", where=where)
         return dataclasses.replace(paper, year=int(value) if value else None)
     if field == "tags":
         tags = dict.fromkeys(t.strip() for t in value.split(",") if t.strip())
@@ -236,7 +236,7 @@ def _apply(paper: Paper, field: str, value: str) -> Paper:
         return dataclasses.replace(paper, links=_set_link(paper, label, value))
     suggestion = closest(field, [f for f in EDITABLE if f != "link.LABEL"], n=1)
     hint = f"did you mean {suggestion[0]!r}? " if suggestion else ""
-    raise EvlmError(f"cannot edit field {field!r}", where=where, hint=hint + "editable: " + ", ".join(EDITABLE))
+    raise EvlmError(f"cannot edit field {quoted(field)}", where=where, hint=hint + "editable: " + ", ".join(EDITABLE))
 
 
 def _set_link(paper: Paper, label: str, url: str) -> tuple[Link, ...]:

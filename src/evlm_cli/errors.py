@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     ERROR = 1  # an error, or stale output for `build --check` / findings for `check`
     USAGE = 2  # Click's own code for bad arguments
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # the reader of stdout went away (`evlm list | head -1`): 128 + SIGPIPE, as the shell reports
 
 
 class EvlmError(Exception):

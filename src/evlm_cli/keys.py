@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from evlm_cli.model import Survey
-from evlm_cli.text import ascii_fold, normalize_space
+from evlm_cli.text import ascii_fold, normalize_space, quoted
 
 STOPWORDS = frozenset(
     """a an the and or but nor of on in into onto at to for from by with without via as is are be
@@ -166,7 +166,7 @@ def rename(survey: Survey, old: str, new: str) -> Survey:
     paper = survey.paper(old)
     problem = validate_key(new)
     if problem:
-        raise EvlmError(f"new key {new!r} {problem}", hint="e.g. 'shinde2025efficient'")
+        raise EvlmError(f"new key {quoted(new)} {problem}", hint="e.g. 'shinde2025efficient'")
     clash = next((p.key for p in survey.papers if p is not paper and p.key.casefold() == new.casefold()), None)
     if clash is not None:
         same = "" if clash == new else f" (BibTeX ignores case in keys, so it clashes with {clash!r})"

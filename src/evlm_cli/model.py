@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from evlm_cli import ids
 from evlm_cli.errors import DatabaseError, NotFoundError
-from evlm_cli.text import closest
+from evlm_cli.text import closest, quoted
 
 SCHEMA_VERSION = 1
 MIN_YEAR = 1900
@@ -128,7 +128,7 @@ class Survey:
             return self._by_id[section_id]
         except KeyError:
             raise NotFoundError(
-                f"no section {section_id!r}", hint=_did_you_mean(section_id, list(self._by_id), "evlm sections")
+                f"no section {quoted(section_id)}", hint=_did_you_mean(section_id, list(self._by_id), "evlm sections")
             ) from None
 
     def has_section(self, section_id: str) -> bool:
@@ -171,7 +171,8 @@ class Survey:
         try:
             return self._by_key[key]
         except KeyError:
-            raise NotFoundError(f"no paper {key!r}", hint=_did_you_mean(key, list(self._by_key), "evlm list")) from None
+            hint = _did_you_mean(key, list(self._by_key), "evlm list")
+            raise NotFoundError(f"no paper {quoted(key)}", hint=hint) from None
 
     def has_paper(self, key: str) -> bool:
         return key in self._by_key
@@ -250,7 +251,7 @@ def validate_key(key: str) -> str | None:
         return "is empty"
     bad = sorted({c for c in key if not (c.isascii() and (c.isalnum() or c in "-_:."))})
     if bad:
-        return f"contains {''.join(bad)!r}; use ASCII letters, digits and - _ : ."
+        return f"contains {quoted(''.join(bad))}; use ASCII letters, digits and - _ : ."
     return None
 
 

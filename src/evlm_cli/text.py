@@ -39,6 +39,20 @@ def ascii_fold(text: str) -> str:
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
+ECHO_LIMIT = 60
+"""Characters of an argument a message repeats: a pasted abstract or a 10,000-character key is not echoed whole."""
+
+
+def quoted(value: str, limit: int = ECHO_LIMIT) -> str:
+    """`repr(value)` for a message, shortened when long (`'quantization of vision…' (10,000 characters)`).
+
+    Every message that repeats what the user typed (a key, a section id, a query, a format) goes through this."""
+    if len(value) <= limit:
+        return repr(value)
+    head = repr(value[: limit - 1])
+    return f"{head[:-1]}…{head[-1]} ({len(value):,} characters)"
+
+
 def normalize_space(text: str) -> str:
     """Collapse every run of white space to one space and strip the ends."""
     return " ".join(text.split())

@@ -1,31 +1,66 @@
-"""Options shared by several commands, defined once, and access to the database a command uses."""
+"""The Typer side of `_params`' declarations, options shared by the Typer-declared commands, and access to the
+database a command uses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from evlm_cli import db
+from evlm_cli.cli import _params
+from evlm_cli.location import Location, locate, require_writable
 from evlm_cli.model import Survey
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
-SectionFilter = Annotated[
-    str | None, typer.Option("--section", "-s", help="Only papers in this section id or below it.")
-]
-YearFilter = Annotated[int | None, typer.Option("--year", help="Only papers of this year.")]
-VenueFilter = Annotated[str | None, typer.Option("--venue", help="Only papers at this venue (case-insensitive).")]
+
+def typer_parameter(spec: _params.Option | _params.Argument) -> Any:
+    """The `typer.Option` or `typer.Argument` of a declaration: same flags, help, bounds and check."""
+    if isinstance(spec, _params.Argument):
+        return typer.Argument(help=spec.help, metavar=spec.metavar, callback=_callback(spec.check), show_default=False)
+    return typer.Option(
+        *spec.flags,
+        help=spec.help,
+        metavar=spec.metavar,
+        callback=_callback(spec.check),
+        min=spec.minimum,
+        show_default=spec.show_default,
+    )
+
+
+def _callback(check: _params.Check | None) -> Callable[[Any], Any] | None:
+    """A declaration's check as a Typer callback: its ValueError becomes a usage error (exit 2)."""
+    if check is None:
+        return None
+
+    def callback(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return check(value)
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+
+    return callback
+
+
+JsonOption = Annotated[bool, typer_parameter(_params.JSON)]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace what already exists.")]
 
 
-def location(ctx: typer.Context) -> db.Location:
+def root_db(ctx: typer.Context) -> Path | None:
+    """The root `--db` value (checked not to be empty), if given."""
+    value: str | None = ctx.find_root().params.get("db")
+    return Path(value) if value is not None else None
+
+
+def location(ctx: typer.Context) -> Location:
     """The database chosen by --db, EVLM_DB, the current folder or the bundled copy."""
-    explicit: Path | None = ctx.find_root().params.get("db")
-    return db.locate(explicit)
+    return locate(root_db(ctx))
 
 
-def load(ctx: typer.Context) -> tuple[Survey, db.Location]:
+def load(ctx: typer.Context) -> tuple[Survey, Location]:
     """Load the command's database (read-only use)."""
     where = location(ctx)
     return db.load(where.path), where
@@ -33,28 +68,4 @@ def load(ctx: typer.Context) -> tuple[Survey, db.Location]:
 
 def writable_path(ctx: typer.Context) -> Path:
     """The database path a writing command may change; the bundled copy is refused with a clear message."""
-    return db.require_writable(location(ctx))
-
-
-def _check_years(value: str | None) -> str | None:
-    """Reject a malformed --year as a usage error (exit 2), before any work is done."""
-    if value is not None:
-        from evlm_cli.search.query import QueryError, parse_years
-
-        try:
-            parse_years(value)
-        except QueryError as error:
-            raise typer.BadParameter(f"{error.message} ({error.hint})" if error.hint else error.message) from None
-    return value
-
-
-YearRangeFilter = Annotated[
-    str | None,
-    typer.Option(
-        "--year", help="Only papers of this year or range of years: 2024, 2022..2024, 2022..", callback=_check_years
-    ),
-]
-AuthorFilter = Annotated[
-    list[str] | None,
-    typer.Option("--author", "-a", help="Only papers with an author matching these words (repeatable)."),
-]
+    return require_writable(location(ctx))

@@ -13,6 +13,7 @@ from evlm_cli import db
 from evlm_cli import edit as editing
 from evlm_cli.cli import _console, _options, _write, app
 from evlm_cli.errors import EvlmError, ExitCode, SourceError
+from evlm_cli.location import require_writable
 from evlm_cli.model import Paper, Survey
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def add(
             "only for adding by hand with --title (the source gives them)", ctx, param_hint="'--author' / '--url'"
         )
     location = _options.location(ctx)
-    path = location.path if dry_run else db.require_writable(location)
+    path = location.path if dry_run else require_writable(location)
     survey = db.load(path)
     if section is not None:
         survey.section(section)
@@ -193,7 +194,7 @@ def _ask_section(survey: Survey, text: str) -> str:
 
 
 def _report(survey: Survey, added: tuple[Paper, ...], *, dry_run: bool, json_output: bool) -> None:
-    from evlm_cli.cli.list_cmd import paper_json
+    from evlm_cli.db import paper_json
     from evlm_cli.render.readme import paper_line
 
     if json_output:

@@ -27,9 +27,9 @@ def build(
     """
     survey, where = load(ctx)
     if not check:
-        from evlm_cli import db
+        from evlm_cli.location import require_writable
 
-        db.require_writable(where)
+        require_writable(where)
     missing = builder.missing_template(where.path)
     if missing is not None:
         _console.warning(

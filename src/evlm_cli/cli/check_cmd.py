@@ -146,7 +146,7 @@ def _relative(path: Path) -> str:
 def _repository_path(finding: Finding, db_path: Path) -> str:
     """The file at fault (the database unless the finding names another), relative to the repository root, in the
     form GitHub annotations need whatever the current folder; absolute when the file lies outside the repository."""
-    from evlm_cli.db import repository_root
+    from evlm_cli.location import repository_root
 
     file = Path(finding.file) if finding.file else db_path
     try:

@@ -1,105 +1,93 @@
-"""`evlm export FORMAT`: the selected papers as BibTeX, BibLaTeX, CSL JSON, RIS, JSON, CSV or Markdown."""
+"""`evlm export FORMAT`: the selected papers as BibTeX, BibLaTeX, CSL JSON, RIS, JSON, CSV or Markdown (a declared
+command, see `_params`)."""
 
 from __future__ import annotations
 
-import enum
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
-from evlm_cli.cli import _console, app
-from evlm_cli.cli._options import SectionFilter, load
+from evlm_cli.cli import _console
+from evlm_cli.cli._params import Argument, Option, SectionFilter
 from evlm_cli.errors import EvlmError
 from evlm_cli.render.formats import FORMATS
 
-KeyOption = Annotated[
-    list[str] | None, typer.Option("--key", "-k", help="Only this paper (repeat for more).", show_default=False)
-]
-QueryOption = Annotated[
-    str | None,
-    typer.Option(
-        "--query", "-q", help="Only papers that `evlm search` finds for this query (e.g. 'quant* year:2024')."
-    ),
-]
+
+def _format(value: str) -> str:
+    """The format's name in lower case, or a usage error listing the formats."""
+    from evlm_cli.text import quoted
+
+    if value.lower() not in FORMATS:
+        raise ValueError(f"unknown format {quoted(value)}; one of: {', '.join(FORMATS)}")
+    return value.lower()
 
 
-class ExportFormat(enum.StrEnum):
-    """The names of `render.formats.FORMATS` (a test keeps the two equal), so Click lists and checks them."""
-
-    bibtex = "bibtex"
-    biblatex = "biblatex"
-    csl_json = "csl-json"
-    ris = "ris"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-
-
-def _output_file(value: str | None) -> Path | None:
+def _output_file(value: str) -> str:
     """The --output path, or a usage error for an empty name, a folder or a missing parent folder."""
-    if value is None:
-        return None
+    from evlm_cli.text import quoted
+
     path = Path(value)
     if not value.strip():
-        raise typer.BadParameter("is empty; give a file name, e.g. -o papers.bib", param_hint="--output")
+        raise ValueError("is empty; give a file name, e.g. -o papers.bib")
     if path.is_dir() or value.endswith(("/", "\\")):
-        raise typer.BadParameter(
-            f"{value!r} is a folder; give a file name, e.g. -o {path / 'papers.bib'}", param_hint="--output"
-        )
+        raise ValueError(f"{quoted(value)} is a folder; give a file name, e.g. -o {path / 'papers.bib'}")
     if not path.parent.is_dir():
-        raise typer.BadParameter(f"folder {str(path.parent)!r} does not exist; create it first", param_hint="--output")
-    return path
+        raise ValueError(f"folder {quoted(str(path.parent))} does not exist; create it first")
+    return value
 
 
-OutputOption = Annotated[
-    str | None,
-    typer.Option(
-        "--output",
-        "-o",
-        help="Write to this file (atomically) instead of stdout.",
-        show_default=False,
-        metavar="FILE",
-    ),
-]
-
-
-@app.command("export")
 def export(
-    ctx: typer.Context,
+    db: Path | None,
     format_name: Annotated[
-        ExportFormat,
-        typer.Argument(
+        str,
+        Argument(
             metavar="FORMAT",
             help="One of: " + ", ".join(f"{f.name} ({f.description})" for f in FORMATS.values()),
-            case_sensitive=False,
+            check=_format,
         ),
     ],
     *,
     section: SectionFilter = None,
-    key: KeyOption = None,
-    query: QueryOption = None,
-    output: OutputOption = None,
-) -> None:
+    key: Annotated[
+        list[str] | None, Option("--key", "-k", help="Only this paper (repeat for more).", show_default=False)
+    ] = None,
+    query: Annotated[
+        str | None,
+        Option("--query", "-q", help="Only papers that `evlm search` finds for this query (e.g. 'quant* year:2024')."),
+    ] = None,
+    output: Annotated[
+        str | None,
+        Option(
+            "--output",
+            "-o",
+            help="Write to this file (atomically) instead of stdout.",
+            metavar="FILE",
+            check=_output_file,
+            show_default=False,
+        ),
+    ] = None,
+) -> int:
     """Export papers (all, or a selection) as a bibliography or a table.
 
     Example: evlm export bibtex --section quantization -o quantization.bib
     """
-    from evlm_cli.fsutil import atomic_write
-    from evlm_cli.render.formats import get
+    from evlm_cli import db as database
+    from evlm_cli.location import locate
     from evlm_cli.selection import Filters, select
+    from evlm_cli.text import quoted
 
-    chosen = get(format_name.value)
-    destination_file = _output_file(output)
-    survey, _ = load(ctx)
+    chosen = FORMATS[format_name]
+    survey = database.load(locate(db).path)
     papers = select(survey, Filters(section=section, keys=tuple(key or ()), query=query))
     if not papers:
-        what = f"matches {query!r}" if query else "is in that selection"
+        what = f"matches {quoted(query)}" if query else "is in that selection"
         raise EvlmError(f"nothing to export: no paper {what}", hint="`evlm search` and `evlm list` show what there is")
     text = chosen.render(papers)
-    if destination_file is None:
+    if output is None:
         _console.print_plain(text)
     else:
-        atomic_write(destination_file, text)
-    destination = f" to {destination_file}" if destination_file else ""
+        from evlm_cli.fsutil import atomic_write
+
+        atomic_write(Path(output), text)
+    destination = f" to {output}" if output else ""
     _console.info(f"exported {len(papers)} of {len(survey.papers)} papers as {chosen.name}{destination}")
+    return 0

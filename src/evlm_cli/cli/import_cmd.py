@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from evlm_cli import db
 from evlm_cli.cli import _console, _write, app
 from evlm_cli.cli._options import ForceOption, location
 from evlm_cli.errors import ImportFormatError
+from evlm_cli.location import DEFAULT_RELATIVE
 
 import_app = typer.Typer(
     help="Create or extend the database from other formats.", no_args_is_help=True, rich_markup_mode=None
@@ -52,7 +52,7 @@ def import_readme(
     from evlm_cli.importers.readme import parse_readme
 
     where = location(ctx)
-    target = where.path if where.writable else db.DEFAULT_RELATIVE
+    target = where.path if where.writable else DEFAULT_RELATIVE
     result = parse_readme(read_input(file))
     if not result.survey.sections and not result.survey.papers:
         raise ImportFormatError(

@@ -1,49 +1,31 @@
-"""`evlm list`, `evlm show` and `evlm sections`: read the database."""
+"""`evlm list`, `evlm show` and `evlm sections`: read the database through its index (declared commands, see
+`_params`)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Any
+from pathlib import Path
+from typing import Annotated
 
-import typer
-
-from evlm_cli.cli import _console, app
-from evlm_cli.cli._options import (
-    AuthorFilter,
-    JsonOption,
-    SectionFilter,
-    VenueFilter,
-    YearRangeFilter,
-    load,
-    location,
-)
-from evlm_cli.model import Paper
-
-if TYPE_CHECKING:
-    from evlm_cli.search.engine import Hit
+from evlm_cli.cli import _console
+from evlm_cli.cli._params import Argument, AuthorFilter, JsonFlag, SectionFilter, VenueFilter, YearRangeFilter
 
 
-def paper_json(paper: Paper) -> dict[str, Any]:
-    """A paper under the database's own field names, ready for json.dumps."""
-    from evlm_cli.search.index import paper_json as to_json
-
-    return to_json(paper)
-
-
-@app.command("list")
 def list_papers(
-    ctx: typer.Context,
+    db: Path | None,
     *,
     section: SectionFilter = None,
     year: YearRangeFilter = None,
     venue: VenueFilter = None,
     author: AuthorFilter = None,
-    json_output: JsonOption = False,
-) -> None:
+    json_output: JsonFlag = False,
+) -> int:
     """List papers in the survey's order, optionally filtered.
 
     Example: evlm list --section quantization --year 2024
     """
+    from evlm_cli.location import locate
     from evlm_cli.search.engine import run
     from evlm_cli.search.index import using_index
     from evlm_cli.search.query import Query, parse_years
@@ -51,19 +33,22 @@ def list_papers(
     query = Query().merged(
         section=section, years=parse_years(year) if year else None, venue=venue, authors=tuple(author or ())
     )
+    path = locate(db).path
     if json_output:
-        index, result = using_index(location(ctx).path, lambda index: (index, run(index, query, limit=0)))
+        index, result = using_index(path, lambda index: (index, run(index, query, limit=0)))
         _print_json_blobs(blob for (blob,) in index.fetch(result.rowids, "json"))
-        return
-    result = using_index(location(ctx).path, lambda index: run(index, query))
-    _console.out().print(_papers_table(result.hits))
+        return 0
+    from evlm_cli.cli._listing import papers
+
+    result = using_index(path, lambda index: run(index, query))
+    out = _console.out()
+    out.print(papers(result.hits, width=out.width, ranked=False))
     _console.info(f"{result.total} of {result.papers} papers")
+    return 0
 
 
 def _print_json_blobs(blobs: Iterator[str]) -> None:
     """Print a JSON array of pre-rendered objects exactly as print_json would, without parsing them again."""
-    import sys
-
     first = True
     for blob in blobs:
         sys.stdout.write(("[\n  " if first else ",\n  ") + blob.replace("\n", "\n  "))
@@ -71,43 +56,23 @@ def _print_json_blobs(blobs: Iterator[str]) -> None:
     sys.stdout.write("[]\n" if first else "\n]\n")
 
 
-def _papers_table(hits: list[Hit]) -> Any:
-    from rich.table import Table
-
-    table = Table(show_lines=False)
-    table.add_column("key", style="cyan", no_wrap=True)
-    table.add_column("title", ratio=3)
-    table.add_column("venue")
-    table.add_column("year", justify="right")
-    table.add_column("section", ratio=1)
-    for hit in hits:
-        table.add_row(
-            hit.key,
-            _console.escape(hit.title),
-            _console.escape(hit.venue),
-            str(hit.year or ""),
-            _console.escape(hit.section_path.rpartition(" > ")[2]),
-        )
-    return table
-
-
-@app.command()
 def show(
-    ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="The paper's citation key (see `evlm list`).", show_default=False)],
+    db: Path | None,
+    key: Annotated[str, Argument(help="The paper's citation key (see `evlm list`).")],
     *,
-    json_output: JsonOption = False,
-) -> None:
+    json_output: JsonFlag = False,
+) -> int:
     """Show one paper in full.
 
     Example: evlm show mbq2024modality
     """
+    from evlm_cli.location import locate
     from evlm_cli.search.index import using_index
 
-    data, section_path = using_index(location(ctx).path, lambda index: index.paper(key))
+    data, section_path = using_index(locate(db).path, lambda index: index.paper(key))
     if json_output:
         _console.print_json(data)
-        return
+        return 0
     from rich.table import Table
 
     table = Table(show_header=False, box=None, padding=(0, 1))
@@ -124,30 +89,37 @@ def show(
             text = str(value)
         table.add_row(name, _console.escape(text))
     _console.out().print(table)
+    return 0
 
 
-@app.command()
-def sections(ctx: typer.Context, *, json_output: JsonOption = False) -> None:
-    """List the taxonomy: section ids, titles and paper counts.
+def sections(db: Path | None, *, json_output: JsonFlag = False) -> int:
+    """List the taxonomy: section ids, titles, and paper counts (papers counts a section's subsections too).
 
     Example: evlm sections
     """
-    survey, _ = load(ctx)
-    counts = {s.id: len(survey.papers_in(s.id)) for s in survey.sections}
-    if json_output:
-        rows = [
-            {"id": s.id, "title": s.title, "emoji": s.emoji, "parent": s.parent, "papers": counts[s.id]}
-            for s in survey.sections
-        ]
-        _console.print_json(rows)
-        return
-    from rich.table import Table
+    from evlm_cli.location import locate
+    from evlm_cli.search.index import using_index
 
+    rows = using_index(locate(db).path, lambda index: index.sections())
+    if json_output:
+        _console.print_json(
+            [
+                {"id": s.id, "title": s.title, "emoji": s.emoji, "parent": s.parent, "papers": s.papers, "own": s.own}
+                for s in rows
+            ]
+        )
+        return 0
+    from rich.table import Table
+    from rich.text import Text
+
+    depth: dict[str | None, int] = {None: 0}
     table = Table()
     table.add_column("id", style="cyan", no_wrap=True)
     table.add_column("title")
     table.add_column("papers", justify="right")
-    for s in survey.sections:
-        indent = "  " * (survey.depth(s.id) - 1)
-        table.add_row(s.id, indent + _console.escape(s.title), str(counts[s.id]))
+    table.add_column("own", justify="right")
+    for s in rows:
+        depth[s.id] = depth.get(s.parent, 0) + 1
+        table.add_row(s.id, Text("  " * (depth[s.id] - 1) + s.title), str(s.papers), str(s.own))
     _console.out().print(table)
+    return 0

@@ -16,6 +16,7 @@ from evlm_cli.errors import DatabaseError, EvlmError
 from evlm_cli.lint import links, rules
 from evlm_cli.lint.findings import Finding
 from evlm_cli.model import Survey
+from evlm_cli.text import quoted
 
 _WHERE_LINE = re.compile(r"^(?P<file>.*?):(?P<line>\d+)(?::\d+)?(?::|$)")
 
@@ -65,7 +66,7 @@ def validate_rules(names: Iterable[str]) -> None:
                 hint = f"did you mean {match!r}?"
             else:
                 hint = f"rules: {', '.join(rules.RULES)} (`evlm check --explain all` explains them)"
-            raise EvlmError(f"no rule {name!r}", hint=hint)
+            raise EvlmError(f"no rule {quoted(name)}", hint=hint)
 
 
 def schema_finding(error: DatabaseError) -> Finding:

@@ -7,9 +7,7 @@ import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from evlm_cli.errors import EvlmError
 from evlm_cli.model import Paper
 from evlm_cli.render import bibtex, csl, ris
 from evlm_cli.render.readme import paper_line
@@ -26,18 +24,10 @@ class Format:
     """Papers in the order given -> the whole file's text, ending in a newline (or empty for no papers)."""
 
 
-def paper_record(paper: Paper) -> dict[str, Any]:
-    """A paper under the database's own field names, JSON-ready (what `evlm show --json` prints)."""
-    from evlm_cli import db
-
-    data = db.paper_to_dict(paper)
-    if paper.added is not None:
-        data["added"] = paper.added.isoformat()
-    return data
-
-
 def render_json(papers: Sequence[Paper]) -> str:
-    return json.dumps([paper_record(p) for p in papers], ensure_ascii=False, indent=2) + "\n"
+    from evlm_cli.db import paper_json
+
+    return json.dumps([paper_json(p) for p in papers], ensure_ascii=False, indent=2) + "\n"
 
 
 CSV_COLUMNS = ("key", "title", "authors", "year", "venue", "section", "arxiv", "doi", "url", "code", "tags")
@@ -84,11 +74,3 @@ FORMATS: dict[str, Format] = {
         Format("markdown", "the README's line format", render_markdown),
     )
 }
-
-
-def get(name: str) -> Format:
-    """The format called `name`, or an error listing them."""
-    try:
-        return FORMATS[name.lower()]
-    except KeyError:
-        raise EvlmError(f"unknown export format {name!r}", hint="use one of " + ", ".join(FORMATS)) from None

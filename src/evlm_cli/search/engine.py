@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from evlm_cli.search.analyze import MIN_PREFIX, MIN_SPLIT, distance, fts_phrase, splits, typo_budget, words
 from evlm_cli.search.index import COLUMNS, WEIGHTS, Index, open_index
 from evlm_cli.search.query import Query, QueryError, Term, YearRange, parse
+from evlm_cli.text import quoted
 
 if TYPE_CHECKING:  # not at run time: a warm search never needs the model (see evlm_cli.launcher)
     from evlm_cli.model import Survey
@@ -117,8 +118,17 @@ def run(index: Index, query: Query, *, limit: int | None = None) -> Result:
             raise
         text = " ".join(term.text for term in query.terms) or "these filters"
         raise QueryError(
-            f"cannot search for {text!r}: {error}", hint="quote unusual words, or search for fewer of them"
+            f"cannot search for {quoted(text)}: {error}", hint="quote unusual words, or search for fewer of them"
         ) from error
+
+
+def unfiltered_total(index: Index, query: Query) -> int:
+    """How many papers the query's words match once its filters are left out (0 when it has no words or no
+    filters): when a query finds nothing, this tells "the filters removed every match" from "no such words"."""
+    words = query.without_filters()
+    if not query.filters() or not words.terms:
+        return 0
+    return run(index, words, limit=0).total
 
 
 def _run(index: Index, query: Query, *, limit: int | None = None) -> Result:

@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from evlm_cli.cachedir import cache_dir
 from evlm_cli.errors import NotFoundError
 from evlm_cli.search.analyze import SURFACE_TOKENIZER, TOKENIZER
+from evlm_cli.text import quoted
 
 if TYPE_CHECKING:  # not at run time: a warm search never needs the model (see evlm_cli.launcher)
     from evlm_cli.model import Paper, Survey
 
 T = TypeVar("T")
 
-FORMAT = "2"
+FORMAT = "3"
 """Bumped whenever the schema or the analysis changes, so old caches are rebuilt."""
 COLUMNS = ("title", "section", "tags", "authors", "venue", "year", "note", "abstract", "citekey")
 """The searchable fields, in FTS5 column order."""
@@ -51,7 +52,9 @@ RACY_NS = 2_000_000_000
 
 _SCHEMA = f"""
 CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE sections(position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, parent TEXT, title TEXT NOT NULL);
+CREATE TABLE sections(
+    position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, parent TEXT, title TEXT NOT NULL, emoji TEXT NOT NULL
+);
 CREATE TABLE docs(
     rowid INTEGER PRIMARY KEY,
     position INTEGER NOT NULL,  -- the paper's place in reading order
@@ -71,23 +74,15 @@ CREATE TABLE vocab(term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 
-def paper_json(paper: Paper) -> dict[str, Any]:
-    """A paper under the database's own field names, ready for json.dumps (what `--json` prints)."""
-    from evlm_cli.db import paper_to_dict
-
-    data = paper_to_dict(paper)
-    if paper.added is not None:
-        data["added"] = paper.added.isoformat()
-    return data
-
-
 def paper_json_text(paper: Paper) -> str:
-    """`json.dumps(paper_json(paper), ensure_ascii=False, indent=2)`, several times faster.
+    """`json.dumps(db.paper_json(paper), ensure_ascii=False, indent=2)`, several times faster.
 
     The standard library's C encoder does not indent, and its Python one dominated building the index of 100,000
     papers; a paper's JSON is shallow (strings, numbers, lists of strings or of links), so this formats the
     structure by hand and leaves every scalar to the C encoder. Tests compare the two on many papers.
     """
+    from evlm_cli.db import paper_json
+
     return _dump(paper_json(paper), "\n")
 
 
@@ -117,9 +112,16 @@ def _dump(value: Any, newline: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SectionRow:
+    """A section of the taxonomy, with how many papers it holds."""
+
     id: str
     parent: str | None
     title: str
+    emoji: str
+    own: int
+    """Papers filed directly under this section."""
+    papers: int
+    """Papers in this section and every section below it."""
 
 
 def did_you_mean(word: str, candidates: list[str]) -> str | None:
@@ -147,19 +149,28 @@ class Index:
 
     # -- sections -----------------------------------------------------------------------------
     def sections(self) -> list[SectionRow]:
-        rows = self.conn.execute("SELECT id, parent, title FROM sections ORDER BY position").fetchall()
-        return [SectionRow(*row) for row in rows]
+        """The taxonomy in reading order (parents before children), with paper counts."""
+        own = dict(self.conn.execute("SELECT section_id, count(*) FROM docs GROUP BY section_id").fetchall())
+        rows = self.conn.execute("SELECT id, parent, title, emoji FROM sections ORDER BY position").fetchall()
+        totals = {row[0]: own.get(row[0], 0) for row in rows}
+        for section_id, parent, *_ in reversed(rows):  # children come after their parents
+            if parent in totals:
+                totals[parent] += totals[section_id]
+        return [
+            SectionRow(section_id, parent, title, emoji, own.get(section_id, 0), totals[section_id])
+            for section_id, parent, title, emoji in rows
+        ]
 
     def subtree(self, section_id: str) -> set[str]:
         """The ids of a section and every section below it; NotFoundError with a did-you-mean otherwise."""
-        sections = self.sections()
-        if section_id not in {s.id for s in sections}:
-            hint = did_you_mean(section_id, [s.id for s in sections]) or "`evlm sections` lists them"
-            raise NotFoundError(f"no section {section_id!r}", hint=hint)
+        tree = self.conn.execute("SELECT id, parent FROM sections ORDER BY position").fetchall()
+        if section_id not in {row[0] for row in tree}:
+            hint = did_you_mean(section_id, [row[0] for row in tree]) or "`evlm sections` lists them"
+            raise NotFoundError(f"no section {quoted(section_id)}", hint=hint)
         found = {section_id}
-        for section in sections:  # parents come before children
-            if section.parent in found:
-                found.add(section.id)
+        for child, parent in tree:  # parents come before children
+            if parent in found:
+                found.add(child)
         return found
 
     # -- vocabulary ---------------------------------------------------------------------------
@@ -192,7 +203,8 @@ class Index:
         """One paper's JSON and its section path; NotFoundError naming the closest keys otherwise."""
         row = self.conn.execute("SELECT json, section FROM docs WHERE citekey = ?", (key,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no paper {key!r}", hint=did_you_mean(key, self.keys()) or "`evlm list` lists them")
+            hint = did_you_mean(key, self.keys()) or "`evlm list` lists them"
+            raise NotFoundError(f"no paper {quoted(key)}", hint=hint)
         return json.loads(row[0]), row[1]
 
     def fetch(self, rowids: Sequence[int], columns: str) -> Iterator[tuple[Any, ...]]:
@@ -253,8 +265,8 @@ def _build(
 
     conn.executescript(_SCHEMA)
     conn.executemany(
-        "INSERT INTO sections(position, id, parent, title) VALUES (?, ?, ?, ?)",
-        ((i, s.id, s.parent, s.title) for i, s in enumerate(survey.sections)),
+        "INSERT INTO sections(position, id, parent, title, emoji) VALUES (?, ?, ?, ?, ?)",
+        ((i, s.id, s.parent, s.title, s.emoji) for i, s in enumerate(survey.sections)),
     )
     blocks = incremental.split(data) if data is not None else None
     chunks = {block.key: block.digest for block in blocks.blocks} if blocks else {}

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from evlm_cli.errors import EvlmError
+from evlm_cli.text import quoted
 
 FIELDS = {
     "title": "title",
@@ -31,6 +32,9 @@ FIELDS = {
     "year": "year",
 }
 """Field names accepted before a colon, mapped to the index column they search."""
+
+_FIELD_NAMES = {column: name for name, column in reversed(FIELDS.items())}
+"""Index column -> the field name a query writes for it (the first of FIELDS: `author`, not `authors`)."""
 
 _TOKEN = re.compile(r'(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
 _YEAR_RANGE = re.compile(r"^(?P<start>\d{4})?(?:(?P<dots>\.\.|-)(?P<end>\d{4})?)?$")
@@ -52,6 +56,11 @@ class Term:
     """Quoted: the words must appear together, in order."""
     prefix: bool = False
     """Written with a trailing `*`."""
+
+    def __str__(self) -> str:
+        """The term in the query language (`title:"vision language"`, `quant*`)."""
+        text = f'"{self.text}"' if self.phrase else self.text + ("*" if self.prefix else "")
+        return f"{_FIELD_NAMES[self.field]}:{text}" if self.field else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +91,20 @@ class Query:
     asks_words: bool = False
     """The text asked for words (not only filters), even if none of them is a word evlm can search for."""
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.terms and self.section is None and self.years is None and self.venue is None and not self.keys
+    def filters(self) -> list[str]:
+        """The filters, in the query language (`year:2022..2024`, `author:shinde`): what can remove every match."""
+        found = [f"section:{_quoted(self.section)}"] if self.section is not None else []
+        found += [f"year:{self.years}"] if self.years is not None else []
+        found += [f"venue:{_quoted(self.venue)}"] if self.venue is not None else []
+        return found + [str(term) for term in self.terms if term.field == "authors"]
+
+    def without_filters(self) -> Query:
+        """The same words, without section, year, venue, author and key filters."""
+        return Query(terms=tuple(t for t in self.terms if t.field != "authors"), asks_words=self.asks_words)
+
+    def words(self) -> str:
+        """The words, in the query language, without the filters (`quant* title:vision`)."""
+        return " ".join(str(term) for term in self.terms if term.field != "authors")
 
     def merged(
         self,
@@ -108,13 +128,15 @@ def parse_years(text: str) -> YearRange:
     """`2024`, `2022..2024`, `2022-2024`, `2022..` or `..2024` as a YearRange; QueryError otherwise."""
     match = _YEAR_RANGE.match(text.strip())
     if not match or not (match["start"] or match["end"]):
-        raise QueryError(f"bad year {text!r}", hint="write a year (2024) or a range (2022..2024)")
+        raise QueryError(f"bad year {quoted(text)}", hint="write a year (2024) or a range (2022..2024)")
     start = int(match["start"]) if match["start"] else None
     end = int(match["end"]) if match["end"] else None
     if not match["dots"]:
         end = start
     if start is not None and end is not None and start > end:
-        raise QueryError(f"bad year range {text!r}: it ends before it starts", hint="write the earlier year first")
+        raise QueryError(
+            f"bad year range {quoted(text)}: it ends before it starts", hint="write the earlier year first"
+        )
     return YearRange(start, end)
 
 
@@ -146,6 +168,10 @@ def parse(text: str) -> Query:
         else:
             terms.extend(_terms(value, column, phrase is not None))
     return Query(terms=tuple(terms), section=section, years=years, venue=venue, asks_words=asks_words)
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if " " in value else value
 
 
 def _terms(value: str, column: str | None, quoted: bool) -> list[Term]:

@@ -27,7 +27,8 @@ class Rule:
 
     @property
     def summary(self) -> str:
-        return self.doc.strip().splitlines()[0]
+        """The first paragraph of the explanation, on one line (its first sentence may wrap in the docstring)."""
+        return " ".join(self.doc.strip().split("\n\n")[0].split())
 
 
 RULES: dict[str, Rule] = {}

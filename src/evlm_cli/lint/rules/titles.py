@@ -31,8 +31,8 @@ def filename_title(title: str) -> tuple[str, str, int | None] | None:
 
 @rule("title-filename")
 def title_filename(context: Context) -> Iterator[Finding]:
-    """A title that is a file name or a citation key (`Lin_MoPE-CLIP_..._CVPR_2024_paper`, `NeurIPS-2023-...-Paper-
-    Conference`, underscores for spaces).
+    """A title that is a file name or a citation key (`Lin_MoPE-CLIP_..._CVPR_2024_paper`,
+    `NeurIPS-2023-...-Paper-Conference`, underscores for spaces).
 
     The title was copied from a PDF's file name. Use the paper's real title (from arXiv or the proceedings); the
     file name also tells the venue and year, which the message compares with the entry's."""
