@@ -1,4 +1,5 @@
-"""`evlm check --links` against a real HTTP server on loopback: good, missing, failing, slow and moved pages."""
+"""`evlm check --links` against a real HTTP server on loopback: good, missing, failing, slow and moved pages, and
+hostile ones (trickling, huge, rate limiting), with no network, and with its settings."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from conftest import TEST_DATA, Cli
+from conftest import TEST_DATA, Cli, Result
+from evlm_cli import net
 from evlm_cli.lint import links
+from fakeapi import FakeApi, fake_dns
 from lintutil import findings, keys, paper, write_db
 
 ABS_PAGE = (TEST_DATA / "arxiv_abs_2308.13137.html").read_bytes()
@@ -341,3 +344,204 @@ def test_progress_bar_on_a_terminal(cli: Cli, db: Path, server: Server, monkeypa
     out = run(cli, db)
     assert keys(out, "broken-link") == {"missing2024", "fail2024", "slow2024"}
     assert "checking links" in screen.getvalue()
+
+
+# -- faults and manners: a loopback FakeApi per test, name lookups faked -----------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pause between requests to one host unless a test asks for one (`--delay`)."""
+    monkeypatch.setenv("EVLM_LINK_DELAYS", "*=0")
+
+
+@pytest.fixture
+def api() -> Iterator[FakeApi]:
+    with FakeApi() as server:
+        yield server
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses the checker takes between requests, recorded instead of waited for."""
+    recorded: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        recorded.append(seconds)
+
+    monkeypatch.setattr(links, "pause", pause)
+    return recorded
+
+
+def linked_db(folder: Path, *urls: str, title: bool = False) -> Path:
+    """A database with one paper per URL (k0, k1, ...); `title` makes them arXiv papers, whose page is read."""
+    extra: dict[str, Any] = {"arxiv": "2308.13137"} if title else {}
+    return write_db(
+        folder,
+        [
+            paper(f"k{i}", f"Paper number {i}", links=[{"label": "Paper", "url": u}], **extra)
+            for i, u in enumerate(urls)
+        ],
+    )
+
+
+def check_links(cli: Cli, db: Path, *args: str, code: int = 0) -> Result:
+    return cli("--db", str(db), "check", "--links", "--json", "--ignore", "stale-output", *args, code=code)
+
+
+class TestDeadline:
+    @pytest.mark.parametrize("title", [False, True], ids=["head-trickles", "body-trickles"])
+    def test_trickling_server_times_out(self, cli: Cli, tmp_path: Path, api: FakeApi, title: bool) -> None:
+        """A byte every 0.02 s never trips a 0.5 s read timeout; the total deadline makes the link time out."""
+        api.answer(
+            "/t",
+            body=b"<title>" + b"x" * 400,
+            trickle=0.02,
+            trickle_headers=not title,
+            headers={"Content-Type": "text/html"},
+        )
+        db = linked_db(tmp_path, api.url + "/t", title=title)
+        out = check_links(cli, db, "--timeout", "0.5", "--retries", "0").stdout
+        found = findings(out, "broken-link")
+        assert [f["key"] for f in found] == ["k0"]
+        assert "timed out after 0.5s" in found[0]["message"]
+        assert api.wait_sent() < 40
+
+    def test_huge_page_only_its_head_is_read(self, cli: Cli, tmp_path: Path, api: FakeApi) -> None:
+        """A 200 MB page whose title is wanted: the check reads its head and hangs up."""
+        api.answer("/big", body=b"<p>", stream=200 * 1024 * 1024, headers={"Content-Type": "text/html"})
+        out = check_links(cli, linked_db(tmp_path, api.url + "/big", title=True)).stdout
+        assert findings(out, "broken-link") == []
+        assert api.wait_sent() < 40 * 1024 * 1024
+
+    def test_gzip_bomb_page(self, cli: Cli, tmp_path: Path, api: FakeApi) -> None:
+        """A gzipped page inflating to 100 MiB is decoded only as far as the head the check reads."""
+        import tracemalloc
+        import zlib
+
+        packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        bomb = b"".join(packer.compress(bytes(1024 * 1024)) for _ in range(100)) + packer.flush()
+        api.answer("/bomb", body=bomb, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})
+        db = linked_db(tmp_path, api.url + "/bomb", title=True)
+        tracemalloc.start()
+        try:
+            out = check_links(cli, db).stdout
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert findings(out, "broken-link") == []
+        assert peak < 40 * 1024 * 1024
+
+
+class TestNoNetwork:
+    def test_no_network_is_one_error(self, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Every lookup failing: one line saying there is no network, exit 1, and no report of broken links."""
+        fake_dns(monkeypatch, everything=True)
+        db = linked_db(tmp_path, *(f"https://host{i}.example.org/p" for i in range(5)))
+        result = check_links(cli, db, code=1)
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("error: no network: DNS lookups fail (tried host")
+        assert "arxiv.org, doi.org, github.com" in lines[0]
+
+    def test_one_unknown_host_is_a_broken_link(
+        self, cli: Cli, tmp_path: Path, api: FakeApi, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """When other names resolve, a host that does not is a broken link, checked once."""
+        asked = fake_dns(monkeypatch, failing=("gone.invalid",))
+        db = linked_db(tmp_path, "http://gone.invalid/p", api.url + "/ok")
+        api.answer("/ok")
+        out = check_links(cli, db, "--retries", "2").stdout
+        found = findings(out, "broken-link")
+        assert [(f["key"], f["message"].rsplit(": ", 1)[1]) for f in found] == [
+            ("k0", "DNS lookup of gone.invalid failed")
+        ]
+        assert asked.count("gone.invalid") == 1
+
+
+class TestSettings:
+    @pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
+    def test_bad_timeout_option(self, cli: Cli, tmp_path: Path, value: str) -> None:
+        """--timeout must be a finite number of seconds above 0: a usage error saying so."""
+        result = cli(
+            "--db", str(linked_db(tmp_path, "http://x.invalid/")), "check", "--links", "--timeout", value, code=2
+        )
+        assert "must be a number of seconds above 0 and at most 3600" in " ".join(result.stderr.split())
+        assert "Traceback" not in result.stderr
+
+    @pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "abc"])
+    def test_bad_timeout_variable(self, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+        """EVLM_HTTP_TIMEOUT that is not a sane number: one line naming it, exit 1."""
+        monkeypatch.setenv("EVLM_HTTP_TIMEOUT", value)
+        result = check_links(cli, linked_db(tmp_path, "http://x.invalid/"), code=1)
+        assert result.stderr.splitlines() == [
+            f"error: $EVLM_HTTP_TIMEOUT must be a number of seconds above 0 and at most 3600, not {value!r} "
+            "(unset it for 10)"
+        ]
+
+    @pytest.mark.parametrize("value", ["arxiv.org", "=3", "arxiv.org=nan", "arxiv.org=-1", "https://arxiv.org=3"])
+    def test_bad_delay(self, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+        """A --delay that is not HOST=SECONDS is a usage error; in EVLM_LINK_DELAYS, one line naming it."""
+        db = linked_db(tmp_path, "http://x.invalid/")
+        result = cli("--db", str(db), "check", "--links", "--delay", value, code=2)
+        assert "--delay" in result.stderr
+        monkeypatch.setenv("EVLM_LINK_DELAYS", f"github.com=1,{value}")
+        result = check_links(cli, db, code=1)
+        assert len(result.stderr.splitlines()) == 1
+        assert result.stderr.startswith("error: $EVLM_LINK_DELAYS: ")
+
+    def test_default_delays(self) -> None:
+        """arXiv and its subdomains get 3 s between requests, other hosts a tenth of a second."""
+        assert links.host_delay("arxiv.org", links.DEFAULT_DELAYS) == 3.0
+        assert links.host_delay("export.arxiv.org", links.DEFAULT_DELAYS) == 3.0
+        assert links.host_delay("notarxiv.org", links.DEFAULT_DELAYS) == 0.1
+        assert links.host_delay("github.com", links.DEFAULT_DELAYS) == 0.1
+        assert links.host_delay("a.b.example", {"b.example": 2.0, "a.b.example": 1.0}) == 1.0
+        assert links.host_delay("x.example", {}) == 0.0
+
+
+class TestManners:
+    def test_requests_to_one_host_are_spaced(self, cli: Cli, tmp_path: Path, api: FakeApi, waits: list[float]) -> None:
+        """With --delay HOST=5, each request to the host after the first waits its turn (about 5 s after the
+        previous one started)."""
+        db = linked_db(tmp_path, *(f"{api.url}/p{i}" for i in range(3)))
+        for i in range(3):
+            api.answer(f"/p{i}")
+        check_links(cli, db, "--delay", "127.0.0.1=5")
+        assert len(waits) == 2
+        assert all(4 < w <= 5 for w in waits), waits
+
+    def test_retry_after_is_honoured(self, cli: Cli, tmp_path: Path, api: FakeApi, waits: list[float]) -> None:
+        """A 429 with Retry-After: 7 is asked again 7 s later, and the link is fine."""
+        api.answer("/p", status=429, headers={"Retry-After": "7"})
+        api.answer("/p")
+        out = check_links(cli, linked_db(tmp_path, api.url + "/p")).stdout
+        assert [f for f in findings(out) if f["field"] == "links"] == []
+        assert len(api.requests) == 2
+        assert len(waits) == 1 and 6 < waits[0] <= 7
+
+    def test_lasting_429_is_rate_limited_not_broken(
+        self, cli: Cli, tmp_path: Path, api: FakeApi, waits: list[float]
+    ) -> None:
+        """A 429 after every retry is a `rate-limited` note, not a broken link; a Retry-After past the cap is not
+        waited for."""
+        for _ in range(3):
+            api.answer("/p", status=429, headers={"Retry-After": "1"})
+        api.answer("/q", status=429, headers={"Retry-After": "3600"})
+        db = linked_db(tmp_path, api.url + "/p", api.url + "/q")
+        result = check_links(cli, db, "--retries", "2")
+        assert findings(result.stdout, "broken-link") == []
+        limited = findings(result.stdout, "rate-limited")
+        assert [(f["key"], f["severity"]) for f in limited] == [("k0", "info"), ("k1", "info")]
+        assert "was not checked: rate limited (HTTP 429, Retry-After 3600)" in limited[1]["message"]
+        assert len(api.requests_to("/p")) == 3
+        assert len(api.requests_to("/q")) == 1
+        assert "0 broken, 2 rate limited" in result.stderr
+
+    def test_user_agent(self, cli: Cli, tmp_path: Path, api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The checker sends the same User-Agent as the metadata sources."""
+        monkeypatch.setenv("EVLM_MAILTO", "me@example.org")
+        api.answer("/p")
+        check_links(cli, linked_db(tmp_path, api.url + "/p"))
+        assert api.requests[0].headers["User-Agent"] == net.user_agent("me@example.org")

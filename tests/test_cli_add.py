@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from conftest import Cli
-from evlm_cli import db
+from evlm_cli import db, net
 from evlm_cli.cli import _write
 from evlm_cli.sources import arxiv  # noqa: TID253 - tests import what they test
-from fakeapi import FakeApi
+from fakeapi import FakeApi, fake_dns
 from test_sources import BILLION_LAUGHS
 
 QUERY = "/api/query"
@@ -321,3 +321,95 @@ def test_ten_concurrent_adds(repo: Path, db_path: Path) -> None:
     survey = db.load(db_path)
     assert {p.title for p in survey.papers} >= set(titles)
     assert all(survey.has_paper(key) for key in keys)
+
+
+class TestNetworkFaults:
+    """A slow, huge or absent network: one clear line, exit 1, nothing changed, and no hang."""
+
+    def test_trickling_server_fails_after_the_timeout(
+        self, cli: Cli, api: FakeApi, repo: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """arXiv's answer arriving a byte every 0.01 s (headers too) fails after EVLM_HTTP_TIMEOUT, not 10 s later."""
+        monkeypatch.setenv("EVLM_HTTP_TIMEOUT", "0.5")
+        api.answer(QUERY, file="arxiv_empty.xml", trickle=0.01, trickle_headers=True)
+        before = snapshot(repo)
+        result = cli("add", "1111.2011", "--section", "token-reduction", code=1)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert "1111.2011: arXiv did not answer in time: no complete answer within 0.5 s" in lines[0]
+        assert "EVLM_HTTP_TIMEOUT" in lines[0]
+        assert len(api.requests) == 1
+        assert snapshot(repo) == before
+
+    def test_huge_answer_is_refused(self, cli: Cli, api: FakeApi, repo: Path) -> None:
+        """A 200 MB answer is refused after 8 MiB; the server did not get to send it all."""
+        api.answer(QUERY, body=b"<entry>", stream=200 * 1024 * 1024)
+        result = cli("add", "2501.00001", "--section", "token-reduction", code=1)
+        assert "arXiv answered too much: the answer is larger than 8 MiB; refused" in result.stderr
+        assert api.wait_sent() < 40 * 1024 * 1024
+
+    def test_no_network_is_said_once(self, cli: Cli, api: FakeApi, repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With every name lookup failing, one line says so (not one per id, no retries) and nothing changes."""
+        monkeypatch.setenv("EVLM_ARXIV_API", "http://export.arxiv.invalid/api/query")
+        monkeypatch.setenv("EVLM_CROSSREF_API", "http://api.crossref.invalid")
+        monkeypatch.setenv("EVLM_HTTP_BACKOFF", "30")  # a retry would show as a 30 s wait
+        asked = fake_dns(monkeypatch, everything=True)
+        before = snapshot(repo)
+        result = cli("add", "2501.00001", "2501.00002", "10.1234/abc", "--section", "token-reduction", code=1)
+        assert result.stderr.splitlines() == [
+            "error: no network: DNS lookups fail (tried export.arxiv.invalid, arxiv.org, doi.org, github.com) "
+            "(check the connection, then run the command again)"
+        ]
+        assert sorted(asked) == sorted(["export.arxiv.invalid", *net.PROBE_HOSTS])
+        assert snapshot(repo) == before
+
+    def test_unknown_api_host_is_not_no_network(
+        self, cli: Cli, api: FakeApi, repo: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """When only the API's host does not resolve, each id says so, once, without retries."""
+        monkeypatch.setenv("EVLM_ARXIV_API", "http://export.arxiv.invalid/api/query")
+        monkeypatch.setenv("EVLM_HTTP_BACKOFF", "30")
+        asked = fake_dns(monkeypatch, failing=("export.arxiv.invalid",))
+        result = cli("add", "2501.00001", "--section", "token-reduction", code=1)
+        assert result.stderr.strip() == (
+            "error: 2501.00001: cannot reach arXiv: DNS lookup of export.arxiv.invalid failed "
+            "(http://export.arxiv.invalid/api/query)"
+        )
+        assert asked.count("export.arxiv.invalid") == 1
+
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [("EVLM_HTTP_TIMEOUT", v) for v in ("-1", "0", "nan", "inf", "abc")]
+        + [(name, v) for name in ("EVLM_HTTP_BACKOFF", "EVLM_ARXIV_DELAY") for v in ("-1", "nan", "inf", "abc")],
+    )
+    def test_bad_setting_is_one_line(
+        self, cli: Cli, api: FakeApi, repo: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+    ) -> None:
+        """A timeout or delay that is not a sane number of seconds: one line naming the variable and the range."""
+        accepted = {
+            "EVLM_HTTP_TIMEOUT": "a number of seconds above 0 and at most 3600",
+        }.get(name, "a number of seconds from 0 to 600")
+        monkeypatch.setenv(name, value)
+        api.answer(QUERY, file="arxiv_id_list_1111.2011v2.xml")
+        result = cli("add", "1111.2011", "--section", "token-reduction", code=1)
+        assert len(result.stderr.splitlines()) == 1
+        assert result.stderr.startswith(f"error: ${name} must be {accepted}, not {value!r} (unset it for ")
+        assert "Traceback" not in result.stderr
+
+
+class TestLibrary:
+    def test_fetch_returns_data(self, api: FakeApi, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """`adding.fetch` (what `add` calls) gives the papers and the failures, in order, and prints nothing."""
+        from evlm_cli import adding
+
+        api.answer(QUERY, file="arxiv_id_list_1111.2011v2.xml")
+        survey = db.load(db_path)
+        fetched = adding.fetch(["1111.2011", "nonsense", "2412.19509"], survey)
+        assert [(text, m.arxiv) for text, m in fetched.found] == [("1111.2011", "1111.2011")]
+        assert [(text, type(e).__name__) for text, e in fetched.failures] == [
+            ("nonsense", "SourceError"),
+            ("2412.19509", "SourceError"),
+        ]
+        assert "already in the survey as 'mbq2024modality'" in fetched.failures[1][1].message
+        assert [r.query["id_list"] for r in api.requests] == [["1111.2011"]]
+        assert capsys.readouterr() == ("", "")

@@ -125,3 +125,27 @@ def test_similar_titles_agrees_with_same_title(titles: list[str]) -> None:
         if dedupe.same_title(a.title, b.title)
     }
     assert found == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="ab12 .-é王", min_size=1, max_size=20),
+            st.sampled_from([None, "2401.00001", "2401.00002"]),
+            st.sampled_from([None, "10.1/a", "10.1/b"]),
+        ),
+        min_size=2,
+        max_size=10,
+    )
+)
+def test_index_agrees_with_why_duplicate(records: list[tuple[str, str | None, str | None]]) -> None:
+    """`Index.find` (what `add` and `import bibtex` ask) finds a paper exactly when `why_duplicate` names a reason,
+    and gives that reason."""
+    papers = [draft(t, key=f"k{i}", arxiv=a, doi=d) for i, (t, a, d) in enumerate(records)]
+    *existing, candidate = papers
+    hit = dedupe.Index(existing).find(candidate)
+    reasons = [(p, why) for p in existing if (why := dedupe.why_duplicate(p, candidate)) is not None]
+    assert (hit is not None) == bool(reasons)
+    if hit is not None:
+        assert hit in reasons

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conftest import TEST_DATA, Cli
 from evlm_cli import db
 from evlm_cli.importers.bibtex import evaluate, parse_bibtex
-from evlm_cli.model import Paper, Section, Survey, SurveyInfo
+from evlm_cli.model import Link, Paper, Section, Survey, SurveyInfo
 
 MESSY = TEST_DATA / "messy.bib"
 
@@ -85,7 +85,7 @@ class TestMessyFile:
         """Papers with the same arXiv id or normalised title as one in the survey are skipped, with a report."""
         data = import_json(cli, str(MESSY), "--section", "structured")
         assert data["skipped"] == [
-            {"line": 75, "key": "dup_arxiv", "existing": "mbq2024modality", "reason": "same arXiv id"},
+            {"line": 75, "key": "dup_arxiv", "existing": "mbq2024modality", "reason": "same arXiv id 2412.19509"},
             {"line": 80, "key": "dup_title", "existing": "boost2023vision", "reason": "same title"},
         ]
 
@@ -281,3 +281,31 @@ class TestNoBuild:
         assert db.load(db_path).has_paper("muller2023uber")
         assert bib.read_bytes() == before
         cli("build", "--check", code=1)
+
+
+class TestSameRuleAsAdd:
+    """`import bibtex` leaves out exactly the papers `add` refuses (`dedupe.Index`)."""
+
+    def test_near_identical_title_is_skipped(self, cli: Cli, repo: Path, tmp_path: Path) -> None:
+        """A title `add` calls near-identical to one in the survey is skipped on import too."""
+        title = "MBQ: Modality-Balanced Quantization for Large Vision Language Models"
+        refused = cli("add", "--title", title, "--section", "token-reduction", code=1)
+        assert "as 'mbq2024modality' (near-identical title)" in refused.stderr
+        bib = tmp_path / "near.bib"
+        bib.write_text(f"@misc{{near, title={{{title}}}, author={{Jane Doe}}, year=2024}}\n", encoding="utf-8")
+        data = import_json(cli, str(bib), "--section", "structured")
+        assert data["skipped"] == [
+            {"line": 1, "key": "near", "existing": "mbq2024modality", "reason": "near-identical title"}
+        ]
+
+    def test_arxiv_link_is_an_id(self) -> None:
+        """An arXiv id given only as a link of a paper in the survey still makes the entry a duplicate."""
+        linked = Paper(key="a2024", title="A", section="s", links=(Link("Paper", "https://arxiv.org/abs/2401.00001"),))
+        result = parse_bibtex("@misc{b, title={Something Else}, eprint={2401.00001}}\n", survey_with(linked), "s")
+        assert [(s.existing, s.reason) for s in result.skipped] == [("a2024", "same arXiv id 2401.00001")]
+
+    def test_different_numbers_are_kept(self) -> None:
+        """Llama 3 is not Llama 2: imported, as `add` would add it."""
+        llama2 = Paper(key="l2", title="Llama 2: Open Foundation and Chat Models", section="s")
+        result = parse_bibtex("@misc{l3, title={Llama 3: Open Foundation and Chat Models}}\n", survey_with(llama2), "s")
+        assert [p.title for p in result.papers] == ["Llama 3: Open Foundation and Chat Models"]

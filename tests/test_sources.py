@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evlm_cli.errors import SourceError
+from evlm_cli.net import RetryPolicy, user_agent
 from evlm_cli.sources import arxiv, crossref, parse_identifier  # noqa: TID253 - tests import what they test
-from evlm_cli.sources._http import make_client, retry_delay, user_agent  # noqa: TID253 - tests import what they test
+from evlm_cli.sources._http import make_client  # noqa: TID253 - tests import what they test
 from fakeapi import FakeApi
 
 DATA = Path(__file__).parent / "data"
@@ -164,9 +165,10 @@ class TestRetries:
 
     def test_retry_after_too_long(self) -> None:
         """A Retry-After beyond the cap is not waited for; an HTTP date is understood."""
-        assert retry_delay(1, 1.0, "100000") is None
-        assert retry_delay(2, 1.0, None) == 2.0
-        assert retry_delay(1, 1.0, "Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+        policy = RetryPolicy(retries=3, backoff=1.0)
+        assert policy.after_status(1, 429, "100000") is None
+        assert policy.after_status(2, 503, None) == 2.0
+        assert policy.after_status(1, 429, "Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
 
     def test_user_agent(self, api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
         """Requests carry a descriptive User-Agent with the maintainer's mailto."""

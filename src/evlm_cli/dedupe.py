@@ -4,12 +4,14 @@ Titles are compared only when the ids do not already tell the papers apart: two 
 different DOIs, are different papers however alike their titles. Titles whose numbers differ (`Llama 2` and `Llama 3`,
 `Qwen2-VL` and `Qwen2.5-VL`, `... 1` and `... 10`) name different papers too, however close the rest is.
 
-Used by `evlm add` (is this new paper already listed?) and by `evlm check` (which papers are listed twice?).
+Used by `evlm add` and `evlm import bibtex` (is this new paper already listed? `Index`) and by `evlm check` (which
+papers are listed twice?).
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -123,19 +125,60 @@ def why_duplicate(existing: Paper, paper: Paper) -> str | None:
 
 
 def find_duplicate(survey: Survey, paper: Paper) -> Paper | None:
-    """The first paper of the survey, other than `paper` itself (same key), that is the same paper.
+    """The paper of the survey, other than `paper` itself (same key), that is the same paper (`why_duplicate`)."""
+    hit = find(survey.papers, paper)
+    return hit[0] if hit is not None else None
 
-    Exactly `why_duplicate(existing, paper) is not None`, with cheap tests first: the ids, then title lengths
-    (titles whose normalised lengths are too far apart cannot be near-identical), so a large survey is fast."""
-    arxiv, doi = arxiv_of(paper), doi_of(paper)
-    size = len(normalize_title(paper.title))
-    longest = 2 / TITLE_SIMILARITY - 1
-    for existing in survey.papers:
-        if existing.key == paper.key:
-            continue
-        if (arxiv is not None and arxiv_of(existing) == arxiv) or (doi is not None and doi_of(existing) == doi):
-            return existing
-        other = len(normalize_title(existing.title))
-        if size and other and max(size, other) <= min(size, other) * longest and why_duplicate(existing, paper):
-            return existing
-    return None
+
+def find(papers: Iterable[Paper], paper: Paper) -> tuple[Paper, str] | None:
+    """(existing paper, reason) for the first of `papers` (other than `paper` itself) that is the same paper."""
+    return Index(papers).find(paper)
+
+
+class Index:
+    """Papers ready to be asked "is this one already here?" many times: `evlm add` and `evlm import bibtex` both ask
+    it, so they refuse exactly the same papers (those `why_duplicate` names a reason for).
+
+    Ids are looked up in dictionaries; titles are compared only with titles of a length that could reach
+    TITLE_SIMILARITY, with difflib's cheap upper bounds first, so importing a large file into a large survey is fast."""
+
+    def __init__(self, papers: Iterable[Paper] = ()) -> None:
+        self._arxiv: dict[str, list[Paper]] = {}
+        self._doi: dict[str, list[Paper]] = {}
+        self._titles: dict[int, list[tuple[str, tuple[str, ...], Paper]]] = {}
+        for paper in papers:
+            self.add(paper)
+
+    def add(self, paper: Paper) -> None:
+        """Make `paper` findable (an entry imported a moment ago is a duplicate for the next ones too)."""
+        if (arxiv := arxiv_of(paper)) is not None:
+            self._arxiv.setdefault(arxiv, []).append(paper)
+        if (doi := doi_of(paper)) is not None:
+            self._doi.setdefault(doi, []).append(paper)
+        if title := normalize_title(paper.title):
+            self._titles.setdefault(len(title), []).append((title, title_numbers(paper.title), paper))
+
+    def find(self, paper: Paper) -> tuple[Paper, str] | None:
+        """(existing paper, `why_duplicate` reason) of a paper other than `paper` itself (same key), or None."""
+        arxiv, doi = arxiv_of(paper), doi_of(paper)
+        for table, value in ((self._arxiv, arxiv), (self._doi, doi)):
+            for existing in table.get(value, []) if value is not None else []:
+                if existing.key != paper.key and (reason := why_duplicate(existing, paper)):
+                    return existing, reason
+        title = normalize_title(paper.title)
+        if not title:
+            return None
+        numbers = title_numbers(paper.title)
+        longest = 2 / TITLE_SIMILARITY - 1
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(title)
+        for size in range(math.floor(len(title) / longest), math.ceil(len(title) * longest) + 1):
+            if max(size, len(title)) > min(size, len(title)) * longest:
+                continue  # too long or too short to reach the ratio
+            for other_title, other_numbers, existing in self._titles.get(size, []):
+                if existing.key == paper.key or other_numbers != numbers or different_ids(existing, paper):
+                    continue
+                matcher.set_seq1(other_title)
+                if (other_title == title or _close(matcher)) and (reason := why_duplicate(existing, paper)):
+                    return existing, reason
+        return None

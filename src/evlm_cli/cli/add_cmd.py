@@ -12,12 +12,12 @@ import typer
 from evlm_cli import db
 from evlm_cli import edit as editing
 from evlm_cli.cli import _console, _options, _write, app
-from evlm_cli.errors import EvlmError, ExitCode, SourceError
+from evlm_cli.errors import EvlmError, ExitCode
 from evlm_cli.location import require_writable
 from evlm_cli.model import Paper, Survey
 
 if TYPE_CHECKING:
-    from evlm_cli.sources import Identifier, Metadata
+    from evlm_cli.sources import Metadata
 
 
 @app.command()
@@ -119,58 +119,14 @@ def _store(
 
 
 def _fetch(texts: list[str], survey: Survey | None) -> tuple[list[tuple[str, Metadata]], list[str]]:
-    """Metadata for each id that resolves, in the order given, and one message per id that does not.
+    """Metadata for each id that resolves (the library fetches), and one line per id that does not."""
+    from evlm_cli import adding
 
-    Ids whose arXiv id or DOI `survey` already has are refused without asking the network.
-    """
-    from evlm_cli.sources import crossref, parse_identifier
-    from evlm_cli.sources._http import make_client
-
-    parsed: list[tuple[str, Identifier | SourceError]] = []
-    for text in texts:
-        try:
-            identifier = parse_identifier(text)
-            refusal = _already_there(survey, identifier) if survey is not None else None
-            parsed.append((text, refusal or identifier))
-        except SourceError as error:
-            parsed.append((text, error))
-    wanted = [i for _, i in parsed if not isinstance(i, SourceError)]
-    answers: dict[str, Metadata | SourceError] = {}
-    with make_client() as client:
-        arxiv_ids = [i.value for i in wanted if i.kind == "arxiv"]
-        if arxiv_ids:
-            from evlm_cli.sources import arxiv
-
-            answers.update(arxiv.fetch_many(arxiv_ids, client))
-        for identifier in wanted:
-            if identifier.kind == "doi" and identifier.value not in answers:
-                try:
-                    answers[identifier.value] = crossref.fetch(identifier.value, client)
-                except SourceError as error:
-                    answers[identifier.value] = error
-    fetched, failures = [], []
-    for text, parsed_id in parsed:
-        answer = parsed_id if isinstance(parsed_id, SourceError) else answers[parsed_id.value]
-        if isinstance(answer, SourceError):
-            failures.append(f"{text}: {answer.message}" + (f" ({answer.hint})" if answer.hint else ""))
-        else:
-            fetched.append((text, answer))
-    return fetched, failures
-
-
-def _already_there(survey: Survey, identifier: Identifier) -> SourceError | None:
-    """A refusal when the survey has a paper with this arXiv id (any version) or DOI."""
-    from evlm_cli import dedupe, ids
-
-    arxiv = ids.parse_arxiv_id(identifier.value) if identifier.kind == "arxiv" else None
-    probe = Paper(
-        key="", title="", section="", arxiv=arxiv.id if arxiv else None, doi=identifier.value if not arxiv else None
-    )
-    existing = dedupe.find_duplicate(survey, probe)
-    if existing is None:
-        return None
-    reason = dedupe.why_duplicate(existing, probe)
-    return SourceError(f"already in the survey as {existing.key!r} ({reason})", hint="--force adds it anyway")
+    fetched = adding.fetch(texts, survey)
+    failures = [
+        f"{text}: {error.message}" + (f" ({error.hint})" if error.hint else "") for text, error in fetched.failures
+    ]
+    return list(fetched.found), failures
 
 
 def _ask_section(survey: Survey, text: str) -> str:

@@ -27,6 +27,28 @@ class Format(enum.StrEnum):
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "blue"}
 
 
+def _timeout_option(value: float | None) -> float | None:
+    """Refuse nan, inf, 0 and negative timeouts (Click's float range lets nan and inf through)."""
+    from evlm_cli import net
+
+    if value is None:
+        return None
+    try:
+        return net.TIMEOUT.parse(str(value))
+    except ValueError as error:
+        raise typer.BadParameter(f"must be {error}, not {value}") from None
+
+
+def _delays(ctx: typer.Context, values: list[str]) -> dict[str, float]:
+    """The --delay options as host -> seconds; a usage error naming the bad one."""
+    from evlm_cli.lint import links as linker
+
+    try:
+        return dict(linker.parse_delay(value) for value in values)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), ctx, param_hint="'--delay'") from None
+
+
 @app.command()
 def check(
     ctx: typer.Context,
@@ -47,13 +69,28 @@ def check(
     ] = Format.text,
     json_output: JsonOption = False,
     timeout: Annotated[
-        float,
-        typer.Option("--timeout", envvar="EVLM_HTTP_TIMEOUT", help="Seconds per HTTP request (--links).", min=0.001),
-    ] = 10.0,
+        float | None,
+        typer.Option(
+            "--timeout",
+            help="Seconds one HTTP request may take in all, answer included (--links; default $EVLM_HTTP_TIMEOUT, "
+            "else 10).",
+            callback=_timeout_option,
+        ),
+    ] = None,
     retries: Annotated[
-        int, typer.Option("--retries", help="Retries of timeouts and 5xx answers (--links).", min=0)
+        int,
+        typer.Option("--retries", help="Retries of connection errors, 429 and 5xx answers (--links).", min=0),
     ] = 2,
     per_host: Annotated[int, typer.Option("--per-host", help="Concurrent requests per host (--links).", min=1)] = 4,
+    delay: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--delay",
+            metavar="HOST=SECONDS",
+            help="Seconds between requests to HOST and its subdomains; '*' for other hosts (repeatable; --links; "
+            "default arxiv.org=3 '*=0.1', then $EVLM_LINK_DELAYS).",
+        ),
+    ] = None,
     max_age: Annotated[
         float,
         typer.Option(
@@ -77,7 +114,10 @@ def check(
         return
     where = location(ctx)
     path = where.path
-    options = linker.Options(timeout=timeout, retries=retries, per_host=per_host)
+    options = linker.Options()
+    if links:
+        delays = _delays(ctx, delay or [])
+        options = linker.configured(timeout=timeout, retries=retries, per_host=per_host, delays=delays)
     report = _run_with_progress(path, tuple(ignore or ()), links, options, max_age * 3600, where.writable)
     chosen = Format.json if json_output else output_format
     if chosen is Format.json:
@@ -214,6 +254,11 @@ def _summary(report: Report, links: bool) -> None:
     papers = {f.key for f in report.findings if f.key}
     text = f"check: {', '.join(parts)} in {len(papers)} of {report.papers} papers"
     if links:
-        broken = sum(not r.ok for r in report.links.values())
-        text += f"; {len(report.links)} links, {broken} broken, {report.from_cache} from cache"
+        from evlm_cli.lint import links as linker
+
+        link_tally = linker.summary(report.links)
+        text += f"; {len(report.links)} links, {link_tally['broken']} broken, "
+        if link_tally["rate limited"]:
+            text += f"{link_tally['rate limited']} rate limited, "
+        text += f"{report.from_cache} from cache"
     _console.info(text)

@@ -3,7 +3,8 @@
 bibtexparser 2 splits the file into blocks (it keeps going after a broken one); this module then resolves
 `@string` and month macros and `#` concatenation itself, decodes LaTeX to Unicode field by field (only the fields
 it stores, which is much faster than a whole-library middleware), maps the fields to a `Paper`, and leaves out
-papers the survey already has (same arXiv id, DOI or normalised title).
+papers the survey already has by `evlm add`'s rule (`dedupe.Index`: same arXiv id or DOI, or a near-identical
+title when the ids do not tell the papers apart).
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from evlm_cli import ids
+from evlm_cli import dedupe, ids
 from evlm_cli.errors import DatabaseError, ImportFormatError
 from evlm_cli.importers import Problem
 from evlm_cli.keys import is_organisation, make_key
 from evlm_cli.latex import decode
 from evlm_cli.model import MIN_YEAR, Link, Paper, Survey, check_paper, validate_key
 from evlm_cli.render.names import ET_AL
-from evlm_cli.text import normalize_space, normalize_title
+from evlm_cli.text import normalize_space
 
 if TYPE_CHECKING:
     from bibtexparser.model import Entry
@@ -47,7 +48,7 @@ class Skipped:
     existing: str
     """The key of the paper already present."""
     reason: str
-    """'same arXiv id', 'same DOI' or 'same title'."""
+    """Why, as `evlm add` says it: 'same arXiv id 2412.19509', 'same DOI ...', 'same title', 'near-identical title'."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ def parse_bibtex(
 
     taken = {p.key for p in survey.papers}
     folded = {key.casefold() for key in taken}  # BibTeX compares keys ignoring case
-    index = _Index(survey.papers)
+    index = dedupe.Index(survey.papers)
     added = today or dt.date.today()
     papers: list[Paper] = []
     skipped: list[Skipped] = []
@@ -125,7 +126,7 @@ def parse_bibtex(
             continue
         duplicate = index.find(paper)
         if duplicate:
-            skipped.append(Skipped(line, block.key, paper.title, *duplicate))
+            skipped.append(Skipped(line, block.key, paper.title, duplicate[0].key, duplicate[1]))
             continue
         usable = keep_keys and not validate_key(block.key) and block.key.casefold() not in folded
         paper = replace(paper, key=block.key if usable else make_key(paper.title, paper.authors, paper.year, taken))
@@ -170,35 +171,6 @@ def merge(survey: Survey, papers: tuple[Paper, ...]) -> Survey:
 
 def _first_line(raw: str | None) -> str:
     return (raw or "").strip().splitlines()[0] if (raw or "").strip() else ""
-
-
-class _Index:
-    """Finds a paper already present by arXiv id, DOI or normalised title."""
-
-    def __init__(self, papers: tuple[Paper, ...]) -> None:
-        self.arxiv: dict[str, str] = {}
-        self.doi: dict[str, str] = {}
-        self.title: dict[str, str] = {}
-        for paper in papers:
-            self.add(paper)
-
-    def add(self, paper: Paper) -> None:
-        if paper.arxiv:
-            self.arxiv.setdefault(paper.arxiv, paper.key)
-        if paper.doi:
-            self.doi.setdefault(paper.doi.lower(), paper.key)
-        self.title.setdefault(normalize_title(paper.title), paper.key)
-
-    def find(self, paper: Paper) -> tuple[str, str] | None:
-        """(existing key, reason) of the paper this one duplicates, or None."""
-        if paper.arxiv and paper.arxiv in self.arxiv:
-            return self.arxiv[paper.arxiv], "same arXiv id"
-        if paper.doi and paper.doi.lower() in self.doi:
-            return self.doi[paper.doi.lower()], "same DOI"
-        title = normalize_title(paper.title)
-        if title in self.title:
-            return self.title[title], "same title"
-        return None
 
 
 # -- field values ----------------------------------------------------------------------------------

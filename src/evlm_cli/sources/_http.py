@@ -1,107 +1,76 @@
-"""The HTTP client evlm talks to arXiv and Crossref with: timeouts, a descriptive User-Agent, and retries.
+"""The HTTP client evlm asks arXiv and Crossref with, following `evlm_cli.net`'s policy.
 
-Retries happen in a transport wrapper, so every request made through the client gets them: connection errors,
-429 and 5xx answers are retried with exponential backoff, and a `Retry-After` header is honoured (up to a cap).
-The sleep function is injectable so tests never wait.
+Everything happens in a transport, so every request made through the client gets it: each attempt has a total
+deadline and reads at most `net.MAX_ANSWER` bytes, connection errors, 429 and 5xx answers are retried with
+exponential backoff (`Retry-After` honoured up to a cap), and a failed name lookup is checked for "no network at
+all" once. The sleep function is injectable so tests never wait.
 """
 
 from __future__ import annotations
 
-import email.utils
-import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from evlm_cli import __version__
+from evlm_cli import net
+from evlm_cli.errors import SourceError
 
 if TYPE_CHECKING:
     import httpx
 
-REPOSITORY_URL = "https://github.com/evlm/Efficient-Vision-Language-Models"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 3.0
 """Seconds before the first retry (then doubling): never closer than arXiv's three-second request spacing."""
-MAX_RETRY_AFTER = 120.0
-"""A server asking for a longer wait than this gets no retry: the error is reported instead of hanging."""
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-def user_agent(mailto: str | None = None) -> str:
-    """`evlm/0.1.0 (+https://github.com/...; mailto:me@example.org)`, as arXiv and Crossref ask clients to say."""
-    contact = f"+{REPOSITORY_URL}"
-    if mailto:
-        contact += f"; mailto:{mailto}"
-    return f"evlm/{__version__} ({contact})"
-
-
-def retry_delay(attempt: int, backoff: float, retry_after: str | None) -> float | None:
-    """Seconds to wait before retry number `attempt` (1, 2, ...); None when Retry-After asks for too long."""
-    if retry_after:
-        seconds = _parse_retry_after(retry_after)
-        if seconds is not None:
-            return seconds if seconds <= MAX_RETRY_AFTER else None
-    return float(backoff * 2 ** (attempt - 1))
-
-
-def _parse_retry_after(value: str) -> float | None:
-    """Retry-After is either delta-seconds or an HTTP date (RFC 9110 section 10.2.3)."""
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+user_agent = net.user_agent
 
 
 def make_transport(
-    *, retries: int = DEFAULT_RETRIES, backoff: float = DEFAULT_BACKOFF, sleep: Callable[[float], None] = time.sleep
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
+    backoff: float = DEFAULT_BACKOFF,
+    limit: int = net.MAX_ANSWER,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> httpx.BaseTransport:
-    """An httpx transport that retries connection errors, 429 and 5xx answers."""
+    """An httpx transport applying the retry policy, with a deadline of `timeout` seconds and `limit` bytes per
+    attempt."""
     import httpx
 
+    policy = net.RetryPolicy(retries=retries, backoff=backoff)
+
+    async def attempt(request: httpx.Request) -> httpx.Response:
+        # Redirects are followed by the outer client, one attempt each; proxies come from the environment here.
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as inner, net.deadline(timeout):
+            sent = inner.build_request(request.method, request.url, headers=request.headers, content=request.content)
+            answer = await inner.send(sent, stream=True)
+            try:
+                body = await net.read_body(answer, limit, cut=False)
+            finally:
+                await answer.aclose()
+        return httpx.Response(answer.status_code, headers=net.plain_headers(answer), content=body, request=request)
+
     class RetryTransport(httpx.BaseTransport):
-        def __init__(self) -> None:
-            self.inner = httpx.HTTPTransport()
-
         def handle_request(self, request: httpx.Request) -> httpx.Response:
-            attempt = 0
+            tries = 0
             while True:
-                attempt += 1
+                tries += 1
                 try:
-                    response = self.inner.handle_request(request)
-                except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError):
-                    if attempt > retries:
+                    response = net.run(lambda: attempt(request))
+                except httpx.HTTPError as error:
+                    if net.is_dns_failure(error):
+                        net.require_network(request.url.host)
+                    wait = policy.after_error(tries, error)
+                    if wait is None:
                         raise
-                    sleep(float(backoff * 2 ** (attempt - 1)))
+                    sleep(wait)
                     continue
-                if response.status_code not in RETRY_STATUSES or attempt > retries:
+                wait = policy.after_status(tries, response.status_code, response.headers.get("Retry-After"))
+                if wait is None:
                     return response
-                delay = retry_delay(attempt, backoff, response.headers.get("Retry-After"))
-                if delay is None:
-                    return response
-                response.read()
-                response.close()
-                sleep(delay)
-
-        def close(self) -> None:
-            self.inner.close()
+                sleep(wait)
 
     return RetryTransport()
-
-
-def env_float(name: str, default: float) -> float:
-    """A number of seconds from the environment, with a clear error when it is not a number."""
-    raw = os.environ.get(name, "").strip()
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        from evlm_cli.errors import SourceError
-
-        raise SourceError(f"${name} must be a number of seconds, not {raw!r}") from None
 
 
 def make_client(
@@ -111,14 +80,36 @@ def make_client(
     backoff: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> httpx.Client:
-    """The client the CLI uses; the timeout and backoff come from EVLM_HTTP_TIMEOUT / EVLM_HTTP_BACKOFF if unset."""
+    """The client the CLI uses; the timeout and backoff come from EVLM_HTTP_TIMEOUT / EVLM_HTTP_BACKOFF if unset
+    (a one-line EvlmError when they are not valid numbers of seconds)."""
     import httpx
 
-    timeout = env_float("EVLM_HTTP_TIMEOUT", DEFAULT_TIMEOUT) if timeout is None else timeout
-    backoff = env_float("EVLM_HTTP_BACKOFF", DEFAULT_BACKOFF) if backoff is None else backoff
+    timeout = net.env_seconds(net.TIMEOUT_ENV, DEFAULT_TIMEOUT, net.TIMEOUT) if timeout is None else timeout
+    backoff = net.env_seconds(net.BACKOFF_ENV, DEFAULT_BACKOFF, net.DELAY) if backoff is None else backoff
     return httpx.Client(
         timeout=httpx.Timeout(timeout),
-        headers={"User-Agent": user_agent(os.environ.get("EVLM_MAILTO") or None)},
-        transport=make_transport(retries=retries, backoff=backoff, sleep=sleep),
+        headers=net.headers(),
+        transport=make_transport(timeout=timeout, retries=retries, backoff=backoff, sleep=sleep),
         follow_redirects=True,
+        trust_env=False,  # the transport's own client reads the proxy settings; here they would bypass it
     )
+
+
+def get(
+    client: httpx.Client, url: str, *, service: str, params: Mapping[str, str] | None = None, where: str | None = None
+) -> httpx.Response:
+    """GET through the client, any failure a SourceError naming the service (and `where`, the id asked for)."""
+    import httpx
+
+    try:
+        return client.get(url, params=params)
+    except net.TooLarge as error:
+        raise SourceError(f"{service} answered too much: {error}; refused ({url})", where=where) from None
+    except (net.DeadlineExceeded, httpx.TimeoutException) as error:
+        raise SourceError(
+            f"{service} did not answer in time: {net.describe(error)} ({url})",
+            where=where,
+            hint=f"${net.TIMEOUT_ENV} sets the limit",
+        ) from None
+    except httpx.HTTPError as error:
+        raise SourceError(f"cannot reach {service}: {net.describe(error)} ({url})", where=where) from None

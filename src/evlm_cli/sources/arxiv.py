@@ -136,10 +136,10 @@ def fetch_many(
 
     When the API rejects the query because of one id, that id is reported and the others are asked for again.
     """
-    from evlm_cli.sources._http import env_float
+    from evlm_cli import net
 
     base_url = base_url or api_url()
-    delay = env_float(DELAY_ENV, DEFAULT_DELAY) if delay is None else delay
+    delay = net.env_seconds(DELAY_ENV, DEFAULT_DELAY, net.DELAY) if delay is None else delay
     results: dict[str, Metadata | SourceError] = {}
     pending = list(dict.fromkeys(requested))
     while pending:
@@ -147,7 +147,7 @@ def fetch_many(
         try:
             feed = parse_feed(_get(client, base_url, pending))
         except SourceError as error:
-            results.update({i: SourceError(error.message, where=i) for i in pending})
+            results.update({i: SourceError(error.message, where=i, hint=error.hint) for i in pending})
             break
         found = {paper.arxiv: paper for paper in feed.papers}
         blamed = {e.arxiv_id for e in feed.errors if e.arxiv_id in pending}
@@ -177,15 +177,10 @@ def fetch_many(
 
 
 def _get(client: httpx.Client, base_url: str, wanted: list[str]) -> bytes:
-    import httpx
+    from evlm_cli.sources._http import get
 
     params = {"id_list": ",".join(wanted), "max_results": str(len(wanted))}
-    try:
-        response = client.get(base_url, params=params)
-    except httpx.TimeoutException:
-        raise SourceError(f"arXiv did not answer in time ({base_url})") from None
-    except httpx.HTTPError as error:
-        raise SourceError(f"cannot reach arXiv: {error} ({base_url})") from None
+    response = get(client, base_url, service="arXiv", params=params)
     if response.status_code != 200:
         raise SourceError(f"arXiv answered HTTP {response.status_code} ({base_url})")
     return response.content

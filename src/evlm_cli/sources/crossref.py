@@ -77,16 +77,11 @@ def _year(work: dict[str, Any]) -> int | None:
 
 def fetch(doi: str, client: httpx.Client, *, base_url: str | None = None) -> Metadata:
     """The work with this DOI; SourceError naming the DOI when Crossref does not know it or cannot be reached."""
-    import httpx
+    from evlm_cli.sources._http import get
 
     url = f"{base_url or api_url()}/works/{quote(doi, safe='/')}"
     mailto = os.environ.get(MAILTO_ENV)
-    try:
-        response = client.get(url, params={"mailto": mailto} if mailto else None)
-    except httpx.TimeoutException:
-        raise SourceError(f"Crossref did not answer in time ({url})", where=doi) from None
-    except httpx.HTTPError as error:
-        raise SourceError(f"cannot reach Crossref: {error} ({url})", where=doi) from None
+    response = get(client, url, service="Crossref", params={"mailto": mailto} if mailto else None, where=doi)
     if response.status_code == 404:
         raise SourceError("Crossref has no work with this DOI", where=doi)
     if response.status_code != 200:

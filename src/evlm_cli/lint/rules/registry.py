@@ -66,7 +66,17 @@ describe(
     "warning",
     """A link that does not work: HTTP 4xx or 5xx, a timeout, a DNS or connection failure (`check --links` only).
 
-    Transient failures are retried first. Fix the URL, or point it at an archived copy.""",
+    Connection errors and 5xx answers are retried first; a timeout is not (the timeout is a request's whole
+    budget), and a 429 that outlasts its retries is `rate-limited`, not broken. Fix the URL, or point it at an
+    archived copy.""",
+)
+describe(
+    "rate-limited",
+    "info",
+    """A link whose server kept answering HTTP 429 (too many requests) after the retries (`check --links` only).
+
+    The link was not checked, so it is not reported broken. Run the check again later, or space the requests to
+    that host with `--delay HOST=SECONDS` (or $EVLM_LINK_DELAYS).""",
 )
 describe(
     "permanent-redirect",
