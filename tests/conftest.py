@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from evlm_cli.cli import app
+from fakeapi import FakeApi
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = Path(__file__).parent / "data"
@@ -75,3 +77,14 @@ class Result:
 @pytest.fixture
 def cli() -> Cli:
     return Cli()
+
+
+@pytest.fixture
+def api() -> Iterator[FakeApi]:
+    """A fake arXiv/Crossref/web server on loopback; each test starts as a new process would, with no earlier arXiv
+    request to keep a distance from."""
+    from evlm_cli.sources import arxiv
+
+    arxiv._last_request.clear()
+    with FakeApi() as server:
+        yield server

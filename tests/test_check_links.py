@@ -356,12 +356,6 @@ def _no_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def api() -> Iterator[FakeApi]:
-    with FakeApi() as server:
-        yield server
-
-
-@pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The pauses the checker takes between requests, recorded instead of waited for."""
     recorded: list[float] = []

@@ -10,7 +10,6 @@ import gzip
 import socket
 import tracemalloc
 import zlib
-from collections.abc import Iterator
 
 import httpx  # noqa: TID253 - tests import what they test
 import pytest
@@ -23,18 +22,6 @@ from fakeapi import FakeApi, fake_dns
 
 MiB = 1024 * 1024
 HUGE = 200 * MiB
-
-
-@pytest.fixture(autouse=True)
-def _fresh_arxiv_clock() -> None:
-    """Each test starts as a new process would: no earlier arXiv request to keep a distance from."""
-    arxiv._last_request.clear()
-
-
-@pytest.fixture
-def api() -> Iterator[FakeApi]:
-    with FakeApi() as server:
-        yield server
 
 
 class TestSettings:

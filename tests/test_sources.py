@@ -25,18 +25,6 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <title>&lol3;</title></entry></feed>"""
 
 
-@pytest.fixture(autouse=True)
-def _fresh_arxiv_clock() -> None:
-    """Each test starts as a new process would: no earlier arXiv request to keep a distance from."""
-    arxiv._last_request.clear()
-
-
-@pytest.fixture
-def api() -> Iterator[FakeApi]:
-    with FakeApi() as server:
-        yield server
-
-
 @pytest.fixture
 def sleeps() -> list[float]:
     return []
