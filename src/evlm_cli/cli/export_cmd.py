@@ -80,6 +80,12 @@ def export(
     key: KeyOption = None,
     query: QueryOption = None,
     output: OutputOption = None,
+    links: Annotated[
+        bool,
+        typer.Option(
+            "--links", help="bibtex, biblatex: add the survey's other links (Code, ...) as fields named after them."
+        ),
+    ] = False,
 ) -> None:
     """Export papers (all, or a selection) as a bibliography or a table.
 
@@ -90,13 +96,15 @@ def export(
     from evlm_cli.selection import Filters, select
 
     chosen = get(format_name.value)
+    if links and chosen.render_links is None:
+        raise typer.BadParameter(f"{chosen.name} has no place for links; use bibtex or biblatex", param_hint="--links")
     destination_file = _output_file(output)
     survey, _ = load(ctx)
     papers = select(survey, Filters(section=section, keys=tuple(key or ()), query=query))
     if not papers:
         what = f"matches {query!r}" if query else "is in that selection"
         raise EvlmError(f"nothing to export: no paper {what}", hint="`evlm search` and `evlm list` show what there is")
-    text = chosen.render(papers)
+    text = chosen.render_links(papers) if links and chosen.render_links else chosen.render(papers)
     if destination_file is None:
         _console.print_plain(text)
     else:
