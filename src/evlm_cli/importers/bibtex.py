@@ -86,14 +86,20 @@ def parse_bibtex(
     problems: list[Problem] = []
     macros: dict[str, str] = dict(MONTHS)
     entries: list[Entry] = []
+    redefined: list[str] = []
     for block in library.blocks:
         line = (block.start_line or 0) + 1
-        if isinstance(block, String):
+        recovered = getattr(block, "ignore_error_block", None)
+        if isinstance(block, String) or isinstance(recovered, String):
+            string = block if isinstance(block, String) else recovered
+            assert isinstance(string, String)
+            if string.key.lower() in macros and string.key.lower() not in MONTHS:
+                redefined.append(string.key)  # bibtex keeps the last definition, and so does evlm
             try:
-                macros[block.key.lower()] = evaluate(block.value, macros)
+                macros[string.key.lower()] = evaluate(string.value, macros)
             except ValueError as error:
                 problems.append(Problem(line, block.raw or "", f"@string not understood: {error}"))
-        elif isinstance(recovered := getattr(block, "ignore_error_block", None), Entry):
+        elif isinstance(recovered, Entry):
             # A repeated key or field: the entry itself is usable (keys are made unique below).
             entries.append(recovered)
         elif isinstance(block, ParsingFailedBlock):
@@ -103,6 +109,9 @@ def parse_bibtex(
             problems.append(Problem(line, first, reason))
         elif isinstance(block, Entry):
             entries.append(block)
+    if redefined:
+        shown = ", ".join(redefined[:5]) + (", ..." if len(redefined) > 5 else "")
+        problems.append(Problem(1, "@string", f"{len(redefined)} @string macros redefined ({shown}); the last wins"))
     if not entries:
         raise ImportFormatError(
             "no BibTeX entries found",
