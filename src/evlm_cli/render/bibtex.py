@@ -86,7 +86,8 @@ def name_latex(name: str) -> str:
     clean = parts.last and not normalize_space(name).endswith(",") and "and" not in words  # `Smith,` is an error
     if clean and parts == split_name(name, strict=True):
         written = normalize_space(name)  # bibtex splits it as evlm does: written as stored, so it reads back the same
-        return written if "\\" in written and _balanced(written) else _encode_keeping_braces(written)
+        latex = "\\" in written and _balanced(written) and not _NOT_A_COMMAND.search(written)
+        return written if latex else _encode_keeping_braces(written)
     if parts.first and parts.last:
         last = _words_latex(parts.surname)
         if " " in last:
@@ -103,6 +104,10 @@ def name_latex(name: str) -> str:
     if len(pieces) > 2 or (len(pieces) == 2 and not all(p.strip() for p in pieces)) or is_et_al(text):
         text = f"{{{text}}}"
     return text
+
+
+_NOT_A_COMMAND = re.compile(r"\\(?![a-zA-Z'`^\"~=.])|\\$")
+"""A backslash that starts no LaTeX command or accent: the name is text, not LaTeX."""
 
 
 def _encode_keeping_braces(text: str) -> str:
