@@ -33,10 +33,14 @@ TOO_THIN = pytest.mark.xfail(strict=True, reason="issue 10: the record model is 
 TARGET = 0.95
 """Share of all entries that must come out identical."""
 
-KEYS_LOST_TODAY = {"acmart-sample-base.bib", "dblp-crdt.bib", "thesis-rendering.bib"}
-"""Files with entries whose key is not kept today (DBLP's `:` and `/`; entries merged as duplicates)."""
-BIBER_WARNS_TODAY = {"acmart-sample-base.bib"}
-"""Files whose BibLaTeX export biber warns about today."""
+KEYS_LOST_TODAY = {"acmart-sample-base.bib"}
+"""Files with entries whose key is not kept today (distinct works merged as duplicates: the duplicate rule of issue 10
+is applied with dedupe's unification; one entry without a title)."""
+BIBER_WARNS_TODAY = {"acmart-sample-base.bib", "scholar-robotics.bib"}
+"""Files whose BibLaTeX export biber warns about today (mandatory fields the originals lack too; benchmarks/README)."""
+STYLES_BEHIND = {"alpha"}
+"""Styles below the target today: alpha's labels of same-author-same-year works (`Cla85a`) change when one of the two
+is merged as a duplicate."""
 
 
 def per_file(marked: set[str]) -> list[object]:
@@ -87,7 +91,9 @@ def test_exports_compile_without_errors(reports: dict[str, FileReport], source: 
         assert exported.errors == 0, f"{style}: {exported.messages}"
 
 
-@pytest.mark.parametrize("style", [pytest.param(style, marks=TOO_THIN) for style in STYLES])
+@pytest.mark.parametrize(
+    "style", [pytest.param(style, marks=TOO_THIN if style in STYLES_BEHIND else ()) for style in STYLES]
+)
 def test_bibtex_formats_the_export_as_the_original(reports: dict[str, FileReport], style: str) -> None:
     identical, total = overall(reports.values(), style)
     assert identical >= TARGET * total, summary([r.comparisons[style] for r in reports.values()])
@@ -117,7 +123,6 @@ def test_biber_validates_the_biblatex_export(reports: dict[str, FileReport], sou
     assert (verdict.errors, verdict.warnings) == (0, 0), "\n".join(verdict.messages)
 
 
-@TOO_THIN
 def test_biber_validates_the_shipped_survey(tmp_path: Path) -> None:
     require("biber", "biber")
     verdict = shipped_biblatex_warnings(tmp_path)

@@ -7,7 +7,7 @@ import string
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bibtex_check import assert_clean, require_bibtex, run_bibtex
@@ -153,7 +153,7 @@ class TestTitleAndNames:
 
     def test_and_in_a_name_cannot_split_it(self) -> None:
         """A literal `and` is braced, so BibTeX sees one name."""
-        assert name_latex("Barnes and Noble") == "Noble, Barnes {and}"
+        assert name_latex("Barnes and Noble") == "{and} Noble, Barnes"  # `and` is a von part, as bibtex reads it
 
     def test_extra_commas_cannot_reorder_a_name(self) -> None:
         """A name with more than one comma, or an empty side, is braced whole."""
@@ -187,9 +187,9 @@ class TestNames:
         """BibTeX names are `von Last, Jr, First`, a capitalised multi-word last name braced, particles outside."""
         assert name_latex("Martin Luther King Jr.") == "King, Jr., Martin Luther"
         assert name_latex("Jean-Claude Van Damme") == "{Van Damme}, Jean-Claude"
-        assert name_latex("Ludwig van Beethoven") == "van Beethoven, Ludwig"
+        assert name_latex("Ludwig van Beethoven") == "Ludwig van Beethoven"  # bibtex splits it alike: kept as written
         assert name_latex("{Barnes and Noble, Inc.}") == "{Barnes and Noble, Inc.}"
-        assert authors_latex(["Wei Zhang", "others"]) == "Zhang, Wei and others"
+        assert authors_latex(["Wei Zhang", "others"]) == "Wei Zhang and others"
 
     def test_real_bibtex_prints_suffixes_particles_and_et_al(self, tmp_path: Path) -> None:
         """bibtex (abbrv) prints "M. L. King, Jr.", "J.-C. Van Damme", the organisation whole and "et al."."""
@@ -225,12 +225,16 @@ class TestEntryTypes:
             assert line in text
 
     def test_conference_paper_is_inproceedings(self) -> None:
-        """A conference paper with authors and a year is @inproceedings with booktitle, doi, url and code."""
+        """A conference paper with authors and a year is @inproceedings with booktitle, doi and url; the code link
+        only on request (`links=True`), as `code`, since no style knows that field."""
         links = (Link("Paper", "https://x.org/p"), Link("Code", "https://github.com/a/b"))
-        text = self.entry_text(paper(authors=("A B",), year=2024, venue="NeurIPS", doi="10.1/x", links=links))
+        record = paper(authors=("A B",), year=2024, venue="NeurIPS", doi="10.1/x", links=links)
+        text = self.entry_text(record)
         assert text.startswith("@inproceedings{k,")
-        for line in ("booktitle = {NeurIPS}", "doi = {10.1/x}", "url = {https://x.org/p}", "code = {https://github"):
+        for line in ("booktitle = {NeurIPS}", "doi = {10.1/x}", "url = {https://x.org/p}"):
             assert line in text
+        assert "github" not in text
+        assert "code = {https://github.com/a/b}" in render_bibtex([record], links=True)
 
     def test_journal_paper_is_article(self) -> None:
         """A journal paper is @article with journal."""
@@ -288,17 +292,23 @@ class TestRealBibtex:
         assert run.problems
 
 
+def _readable_parts(name: str) -> tuple[str, ...]:
+    parts = split_name(name)
+    return (parts.given, parts.particle, parts.surname, parts.suffix, normalize_space(parts.literal))
+
+
 class TestRoundTrip:
     @settings(max_examples=60, deadline=None)
     @given(hostile_papers())
     def test_export_then_import_gives_back_keys_titles_authors_years(self, papers: list[Paper]) -> None:
-        """Exported BibTeX parsed back with bibtexparser and decoded gives the same keys, titles, authors, years."""
+        """Exported BibTeX parsed back with bibtexparser and decoded gives the same keys, titles, years, and authors
+        with the same parts (a name evlm reads otherwise than bibtex comes back in `von Last, Jr, First` form)."""
+        for author in (a for p in papers for a in p.authors):  # `Jr` without a first name has no BibTeX spelling
+            assume(not (split_name(author).jr and not split_name(author).first))
         result = parse_bibtex(render_bibtex(papers), survey_with([]), "s", keep_keys=True, today=dt.date(2024, 1, 1))
         assert not [p for p in result.problems if "not" in p.reason and "year" not in p.reason]
-        back = [(p.key, p.title, p.authors, p.year) for p in result.papers]
-        expected = [
-            (p.key, normalize_space(p.title), tuple(normalize_space(a) for a in p.authors), p.year) for p in papers
-        ]
+        back = [(p.key, p.title, tuple(map(_readable_parts, p.authors)), p.year) for p in result.papers]
+        expected = [(p.key, normalize_space(p.title), tuple(map(_readable_parts, p.authors)), p.year) for p in papers]
         assert back == expected
 
     def test_shipped_papers_round_trip(self) -> None:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Cli
-from evlm_cli import dedupe, edit
+from evlm_cli import db, dedupe, edit
 from evlm_cli.model import Paper, Section, Survey, SurveyInfo
 from evlm_cli.text import normalize_title
 from lintutil import findings, keys, paper, write_db
@@ -149,3 +149,54 @@ def test_index_agrees_with_why_duplicate(records: list[tuple[str, str | None, st
     assert (hit is not None) == bool(reasons)
     if hit is not None:
         assert hit in reasons
+
+
+class TestYearAndType:
+    """The issue-10 rule: same title is a duplicate only with the same year and entry type."""
+
+    TITLE = "Vertex Types in Book-Embeddings"
+
+    def test_same_title_other_year_is_a_possible_duplicate(self) -> None:
+        index = dedupe.Index([draft(self.TITLE, key="a", year=1987)])
+        later = draft(self.TITLE, key="b", year=1988)
+        assert index.find(later) is None
+        possible = index.possible(later)
+        assert possible is not None and possible.key == "a"
+
+    def test_same_title_other_type_is_a_possible_duplicate(self) -> None:
+        index = dedupe.Index([draft(self.TITLE, key="a", year=1987, type="book")])
+        assert index.find(draft(self.TITLE, key="b", year=1987, type="article")) is None
+
+    def test_same_title_year_and_type_is_a_duplicate(self) -> None:
+        index = dedupe.Index([draft(self.TITLE, key="a", year=1987, type="techreport")])
+        found = index.find(draft(self.TITLE, key="b", year=1987, type="techreport"))
+        assert found is not None and found[1] == "same title"
+        assert index.possible(draft(self.TITLE, key="b", year=1987, type="techreport")) is None
+
+    def test_a_missing_year_does_not_tell_papers_apart(self) -> None:
+        """A paper added by hand without a year is still the paper fetched later with one."""
+        index = dedupe.Index([draft(self.TITLE, key="a")])
+        assert index.find(draft(self.TITLE, key="b", year=1987)) is not None
+
+    def test_import_keeps_both_and_reports(self, cli: Cli, db_path: Path, tmp_path: Path) -> None:
+        bib = tmp_path / "years.bib"
+        bib.write_text(
+            "@techreport{buss87, title={Vertex Types in Book-Embeddings}, author={Buss, J.}, year=1987,"
+            " institution={UMass}}\n"
+            "@techreport{buss88, title={Vertex Types in Book-Embeddings}, author={Buss, J.}, year=1988,"
+            " institution={UMass}}\n"
+            "@techreport{again, title={Vertex Types in Book-Embeddings}, author={Buss, J.}, year=1988,"
+            " institution={UMass}}\n"
+        )
+        result = cli("import", "bibtex", str(bib), "--section", "structured", "--keep-keys")
+        assert "buss88: possible duplicate of 'buss87' (same title, another year or type); imported" in result.stderr
+        assert "skipped 'again': same title as 'buss88'" in result.stderr
+        keys = {p.key for p in db.load(db_path).papers}
+        assert {"buss87", "buss88"} <= keys and "again" not in keys
+
+    def test_reimporting_a_file_skips_by_key_and_title(self, cli: Cli, db_path: Path, tmp_path: Path) -> None:
+        bib = tmp_path / "one.bib"
+        bib.write_text("@book{knuth84, title={The {\\TeX}book}, author={Knuth, Donald E.}, year=1984}\n")
+        cli("import", "bibtex", str(bib), "--section", "structured", "--keep-keys")
+        result = cli("import", "bibtex", str(bib), "--section", "structured", "--keep-keys")
+        assert "skipped 'knuth84'" in result.stderr

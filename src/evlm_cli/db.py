@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from evlm_cli.errors import DatabaseError
-from evlm_cli.model import SCHEMA_VERSION, Link, Paper, Section, Survey, SurveyInfo, validate_all
+from evlm_cli.model import (
+    READABLE_SCHEMAS,
+    SCHEMA_VERSION,
+    Link,
+    Paper,
+    Section,
+    Survey,
+    SurveyInfo,
+    validate_all,
+)
 from evlm_cli.text import closest
 
 try:  # tomli is tomllib's own source compiled with mypyc: the same parser, about 3 times faster on big files
@@ -168,13 +177,14 @@ def _collect_survey(raw: dict[str, Any]) -> tuple[Survey | None, list[DatabaseEr
     try:
         _check_fields(raw, {"schema", "survey", "sections", "papers"}, "top level")
         schema = raw.get("schema", SCHEMA_VERSION)
-        if schema != SCHEMA_VERSION:
+        if isinstance(schema, bool) or schema not in READABLE_SCHEMAS:
             raise DatabaseError(
                 f"schema {schema!r} is not supported",
                 where="top level",
-                hint=f"this evlm reads schema {SCHEMA_VERSION}",
+                hint=f"this evlm reads schemas {', '.join(map(str, READABLE_SCHEMAS))}",
                 field="schema",
             )
+        schema = SCHEMA_VERSION  # schema 1 is schema 2 without the bibliographic fields: it upgrades as it loads
         header = raw.get("survey")
         if not isinstance(header, dict):
             raise DatabaseError(
@@ -278,6 +288,12 @@ class _Fields:
             raise self._fail(name, 'an array of { label = "...", url = "..." } tables')
         return tuple(Link(item["label"], item["url"]) for item in value)
 
+    def table(self, name: str) -> tuple[tuple[str, str], ...]:
+        value = self.raw.get(name, {})
+        if not isinstance(value, dict) or not all(isinstance(item, str) for item in value.values()):
+            raise self._fail(name, 'a table of strings ({ series = "..." })')
+        return tuple(value.items())
+
     def date(self, name: str) -> dt.date | None:
         if name not in self.raw:
             return None
@@ -336,9 +352,14 @@ def _paper(raw: dict[str, Any], index: int) -> Paper:
         key=get.string("key", required=True),
         title=get.string("title", required=True),
         section=get.string("section", required=True),
+        title_tex=get.string("title_tex"),
+        type=get.string("type"),
         authors=get.strings("authors"),
+        editors=get.strings("editors"),
         year=get.integer("year"),
+        month=get.integer("month"),
         venue=get.string("venue"),
+        **{name: get.string(name) for name in _BIB_STRINGS},
         links=get.links("links"),
         arxiv=get.optional_string("arxiv"),
         arxiv_version=get.integer("arxiv_version"),
@@ -350,7 +371,15 @@ def _paper(raw: dict[str, Any], index: int) -> Paper:
         note=get.string("note"),
         added=get.date("added"),
         ignore=get.strings("ignore"),
+        extra=get.table("extra"),
     )
+
+
+_BIB_STRINGS = (
+    "container volume number pages edition series publisher address school institution organization howpublished "
+    "isbn issn url crossref bib_note"
+).split()
+"""The schema-2 string fields of a paper, read alike."""
 
 
 # -- writing ----------------------------------------------------------------------------------------
@@ -389,7 +418,9 @@ def _record(obj: Any, keep: set[str]) -> dict[str, Any]:
             spec.name == "heading_levels" and value == spec.default
         ):
             continue
-        if isinstance(value, tuple):
+        if spec.name == "extra":
+            value = dict(value)
+        elif isinstance(value, tuple):
             value = [{"label": v.label, "url": v.url} if isinstance(v, Link) else v for v in value]
         out[spec.name] = value
     return out
@@ -422,6 +453,8 @@ def dumps_reusing(old_text: str, before: Survey, after: Survey) -> str | None:
     if (after.info, after.sections, after.schema) != (before.info, before.sections, before.schema):
         return None
     prefix, *blocks = old_text.split(_PAPER_HEADER)
+    if f"\nschema = {after.schema}\n" not in prefix:
+        return None  # an older schema's text: the header is rewritten
     old = list(before.in_reading_order())
     if not blocks or len(blocks) != len(old) or not after.papers:
         return None

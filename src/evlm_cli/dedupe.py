@@ -1,8 +1,10 @@
-"""Finding a paper the survey already has: the same arXiv id (any version), the same DOI, or a near-identical title.
+"""Finding a paper the survey already has: the same arXiv id (any version), the same DOI, or a near-identical title
+of the same year and entry type.
 
 Titles are compared only when the ids do not already tell the papers apart: two papers with different arXiv ids, or
-different DOIs, are different papers however alike their titles. Titles whose numbers differ (`Llama 2` and `Llama 3`,
-`Qwen2-VL` and `Qwen2.5-VL`, `... 1` and `... 10`) name different papers too, however close the rest is.
+different DOIs, are different papers however alike their titles; so are two entries of different years or types
+(`distinct_works`), which are kept and reported as possible duplicates. Titles whose numbers differ (`Llama 2` and
+`Llama 3`, `Qwen2-VL` and `Qwen2.5-VL`, `... 1` and `... 10`) name different papers too, however close the rest is.
 
 Used by `evlm add` and `evlm import bibtex` (is this new paper already listed? `Index`) and by `evlm check` (which
 papers are listed twice?).
@@ -77,6 +79,15 @@ def different_ids(a: Paper, b: Paper) -> bool:
     return doi_a is not None and doi_b is not None and doi_a != doi_b
 
 
+def distinct_works(a: Paper, b: Paper) -> bool:
+    """True when two papers are different works whatever their titles: their ids differ (`different_ids`), or both
+    give a year or an entry type and these differ (a book and its review, a workshop paper and its journal version,
+    a yearly report). A same-titled pair told apart only by year or type is a possible duplicate (`Index.possible`)."""
+    if different_ids(a, b):
+        return True
+    return bool(a.year and b.year and a.year != b.year) or bool(a.type and b.type and a.type != b.type)
+
+
 def _close(matcher: difflib.SequenceMatcher[str]) -> bool:
     """The ratio reaches TITLE_SIMILARITY, trying difflib's cheap upper bounds first."""
     return (
@@ -119,7 +130,7 @@ def why_duplicate(existing: Paper, paper: Paper) -> str | None:
     doi = doi_of(paper)
     if doi is not None and doi == doi_of(existing):
         return f"same DOI {doi}"
-    if different_ids(existing, paper) or not same_title(existing.title, paper.title):
+    if distinct_works(existing, paper) or not same_title(existing.title, paper.title):
         return None
     return "same title" if exactly_same_title(existing.title, paper.title) else "near-identical title"
 
@@ -160,14 +171,22 @@ class Index:
 
     def find(self, paper: Paper) -> tuple[Paper, str] | None:
         """(existing paper, `why_duplicate` reason) of a paper other than `paper` itself (same key), or None."""
+        return next(self._matches(paper, possible=False), None)
+
+    def possible(self, paper: Paper) -> Paper | None:
+        """A paper with the same title that only its year or entry type tells apart from `paper` (not a duplicate,
+        but worth a look), or None."""
+        return next((existing for existing, _ in self._matches(paper, possible=True)), None)
+
+    def _matches(self, paper: Paper, *, possible: bool) -> Iterator[tuple[Paper, str]]:
         arxiv, doi = arxiv_of(paper), doi_of(paper)
         for table, value in ((self._arxiv, arxiv), (self._doi, doi)):
-            for existing in table.get(value, []) if value is not None else []:
+            for existing in table.get(value, []) if value is not None and not possible else []:
                 if existing.key != paper.key and (reason := why_duplicate(existing, paper)):
-                    return existing, reason
+                    yield existing, reason
         title = normalize_title(paper.title)
         if not title:
-            return None
+            return
         numbers = title_numbers(paper.title)
         longest = 2 / TITLE_SIMILARITY - 1
         matcher = difflib.SequenceMatcher(None, autojunk=False)
@@ -178,7 +197,8 @@ class Index:
             for other_title, other_numbers, existing in self._titles.get(size, []):
                 if existing.key == paper.key or other_numbers != numbers or different_ids(existing, paper):
                     continue
+                if possible != distinct_works(existing, paper):
+                    continue
                 matcher.set_seq1(other_title)
-                if (other_title == title or _close(matcher)) and (reason := why_duplicate(existing, paper)):
-                    return existing, reason
-        return None
+                if other_title == title or _close(matcher):
+                    yield existing, "" if possible else (why_duplicate(existing, paper) or "")

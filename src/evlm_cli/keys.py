@@ -27,14 +27,17 @@ _NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "
 
 
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+_FOREIGN_LETTERS = frozenset("oe OE ae AE aa AA o O l L ss i j".split())
+"""BibTeX's special characters whose command is itself the letter (`{\\o}`): its case is the command's."""
 
 
 @dataclass(frozen=True, slots=True)
 class NameParts:
-    """A person's name in BibTeX's four parts: `first von last, jr`.
+    """A person's name in BibTeX's four parts: `first von last, jr`, each as written (braces kept).
 
     `literal` is set instead for an organisation (stored in braces: `{Barnes and Noble, Inc.}`, kept whole) and
-    for a name that cannot be split (one word, or more commas than BibTeX allows); the other parts are then empty.
+    for a name that cannot be split (more commas than BibTeX allows); the other parts are then empty. The
+    properties give the parts as readable text (braces dropped), under CSL's names.
     """
 
     first: str = ""
@@ -44,9 +47,43 @@ class NameParts:
     literal: str = ""
 
     @property
+    def given(self) -> str:
+        return _unbraced(self.first)
+
+    @property
+    def particle(self) -> str:
+        """`van`, `de la`: CSL's non-dropping particle."""
+        return _unbraced(self.von)
+
+    @property
+    def surname(self) -> str:
+        return _unbraced(self.last)
+
+    @property
+    def suffix(self) -> str:
+        return _unbraced(self.jr)
+
+    @property
     def family(self) -> str:
         """The family name with its lower-case particles (`van Beethoven`), or the literal name."""
-        return " ".join(part for part in (self.von, self.last) if part) or self.literal
+        return " ".join(part for part in (self.particle, self.surname) if part) or _unbraced(self.literal)
+
+
+def _unbraced(text: str) -> str:
+    """A name part as readable text: braces dropped, any LaTeX accent (`Conceic\\~{a}o`) decoded."""
+    from evlm_cli.latex import decode
+
+    return decode(text) if "\\" in text else normalize_space(text.replace("{", "").replace("}", ""))
+
+
+def format_name(parts: NameParts) -> str:
+    """`von Last, Jr, First` (or `von Last, First`, or `{literal}`): the form BibTeX splits back into these parts."""
+    if parts.literal:
+        return f"{{{parts.literal}}}"
+    front = " ".join(p for p in (parts.von, parts.last) if p)
+    if parts.jr:
+        return f"{front}, {parts.jr}, {parts.first}"
+    return f"{front}, {parts.first}" if parts.first else front
 
 
 def is_organisation(author: str) -> bool:
@@ -66,47 +103,96 @@ def _is_suffix(word: str) -> bool:
     return word.rstrip(".").lower() in _SUFFIXES
 
 
-def split_name(author: str) -> NameParts:
-    """`First von Last Jr`, `von Last, First`, `von Last, Jr, First` or `First von Last, Jr` split into parts.
+def _split_top_level(text: str, separators: str) -> list[str]:
+    """`text` split at each of `separators` outside braces (pieces not stripped)."""
+    pieces, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(0, depth - 1)
+        elif char in separators and depth == 0:
+            pieces.append(text[start:index])
+            start = index + 1
+    pieces.append(text[start:])
+    return pieces
 
-    Particles (van, von, de, ...) directly before the last word belong to the family name; the lower-case ones
-    before the first capitalised particle are the `von` part (`Ludwig van Beethoven`), a capitalised one starts
-    the last name (`Jean-Claude Van Damme`). A trailing `Jr.`, `Sr.`, `II`, `III`, `IV` is the `jr` part.
+
+def _words(text: str) -> list[str]:
+    return [word for word in _split_top_level(text, " \t\n") if word]
+
+
+def is_lower_word(word: str) -> bool:
+    """BibTeX's test for a `von` word: its first letter outside braces is lower case.
+
+    A brace group is skipped (caseless), except a special character `{\\'e}`, whose letter counts; a word with no
+    letter is not lower case."""
+    index, depth = 0, 0
+    while index < len(word):
+        char = word[index]
+        if char == "{":
+            if word.startswith("{\\", index) and depth == 0:
+                command = re.match(r"\\([a-zA-Z]+|.)", word[index + 1 :])
+                name = command.group(1) if command else ""
+                if name in _FOREIGN_LETTERS:
+                    return name[0].islower()
+                rest = word[index + 1 + (command.end() if command else 1) :]
+                letter = next((c for c in rest if c.isalpha()), "")
+                return letter.islower()
+            depth += 1
+        elif char == "}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and char.isalpha():
+            return char.islower()
+        index += 1
+    return False
+
+
+def split_name(author: str, *, strict: bool = False) -> NameParts:
+    """`First von Last`, `von Last, First` or `von Last, Jr, First` split into BibTeX's parts, as bibtex splits it.
+
+    The `von` part is the words that start with a lower-case letter (`Ludwig van Beethoven`, `de la Fontaine, Jean`),
+    braces group words (`{Di Gregorio}`), an empty Jr part is allowed (`Werneck,, Renato`). Unless `strict`, two
+    readings are added for names that come as plain text (arXiv, Crossref), not written for BibTeX: a trailing `Jr.`,
+    `Sr.`, `II`, `III`, `IV` is the `jr` part (`Martin Luther King Jr.`, `Martin Luther King, Jr.`), and capitalised
+    particles before the last word belong to the last name (`Jean-Claude Van Damme`). `strict` is BibTeX's own rule.
     """
     name = normalize_space(author)
     if is_organisation(name):
         return NameParts(literal=normalize_space(name[1:-1]))
-    if "," in name:
-        pieces = [normalize_space(piece) for piece in name.split(",")]
-        if len(pieces) == 2 and _is_suffix(pieces[1]) and " " in pieces[0]:
-            plain = split_name(pieces[0])
-            return NameParts(plain.first, plain.von, plain.last, pieces[1]) if plain.first else NameParts(literal=name)
-        if len(pieces) == 2:
-            before, jr, first = pieces[0], "", pieces[1]
-        elif len(pieces) == 3:
-            before, jr, first = pieces
-        else:
-            return NameParts(literal=name)
-        words = before.split()
-        if not words or not first or (len(pieces) == 3 and not jr):
-            return NameParts(literal=name)
-        count = 0
-        while count < len(words) - 1 and words[count][:1].islower():
-            count += 1
-        return NameParts(first, " ".join(words[:count]), " ".join(words[count:]), jr)
-    words = name.split()
-    jr = words.pop() if len(words) > 1 and _is_suffix(words[-1]) else ""
+    pieces = [normalize_space(piece) for piece in _split_top_level(name, ",")]
+    if len(pieces) > 3 or not pieces[0]:
+        return NameParts(literal=name)
+    if len(pieces) == 2 and not strict and _is_suffix(pieces[1]) and len(_words(pieces[0])) > 1:
+        plain = split_name(pieces[0])
+        return NameParts(plain.first, plain.von, plain.last, pieces[1])
+    if len(pieces) > 1:
+        words = _words(pieces[0])
+        end = len(words) - 1
+        while end > 0 and not is_lower_word(words[end - 1]):
+            end -= 1
+        return NameParts(
+            pieces[-1], " ".join(words[:end]), " ".join(words[end:]), pieces[1] if len(pieces) == 3 else ""
+        )
+    words = _words(name)
+    jr = words.pop() if not strict and len(words) > 1 and _is_suffix(words[-1]) else ""
     if not words:
         return NameParts(literal=name)
-    start = len(words) - 1
-    while start > 0 and words[start - 1].lower() in _NAME_PARTICLES:
-        start -= 1
-    particles = words[start:-1]
-    lower = 0
-    while lower < len(particles) and particles[lower][:1].islower():
-        lower += 1
-    first = " ".join(words[:start])
-    return NameParts(first, " ".join(particles[:lower]), " ".join([*particles[lower:], words[-1]]), jr)
+    start = next((i for i in range(len(words) - 1) if is_lower_word(words[i])), None)
+    if start is None:
+        first, von, last = words[:-1], [], words[-1:]
+    else:
+        end = max(i for i in range(start, len(words) - 1) if is_lower_word(words[i])) + 1
+        first, von, last = words[:start], words[start:end], words[end:]
+    if not strict:
+        run = len(words) - 1
+        while run > 0 and words[run - 1].lower() in _NAME_PARTICLES:
+            run -= 1
+        particles = words[run:-1]
+        capital = next((i for i, word in enumerate(particles) if not is_lower_word(word)), None)
+        if capital is not None:
+            first, von, last = words[:run], particles[:capital], particles[capital:] + words[-1:]
+    return NameParts(" ".join(first), " ".join(von), " ".join(last), jr)
 
 
 def last_name(author: str) -> str:
@@ -114,20 +200,20 @@ def last_name(author: str) -> str:
     return split_name(author).family
 
 
-def _words(text: str) -> list[str]:
+def _key_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", ascii_fold(text).lower())
 
 
 def significant_words(title: str) -> list[str]:
     """Title words that can stand for the paper: not stop words, single letters or bare numbers."""
-    words = _words(title)
+    words = _key_words(title)
     return [w for w in words if w not in STOPWORDS and len(w) > 1 and not w.isdigit()] or words
 
 
 def base_key(title: str, authors: Sequence[str], year: int | None) -> str:
     """The key before collision suffixes."""
     words = significant_words(title)
-    name = "".join(_words(last_name(authors[0]))) if authors else ""
+    name = "".join(_key_words(last_name(authors[0]))) if authors else ""
     if not name:
         name, words = (words[0], words[1:]) if words else ("anon", [])
     word = words[0] if words else ""

@@ -51,6 +51,10 @@ _TEXT_COMMANDS = {
     "textgreater": ">",
     "textbar": "|",
     "textquotedbl": '"',
+    "TeX": "TeX",
+    "LaTeX": "LaTeX",
+    "LaTeXe": "LaTeX2e",
+    "BibTeX": "BibTeX",
 }
 _LIGATURES = frozenset({"--", "''", "``", "!`", "?`"})
 """Character pairs TeX (and pylatexenc) would join into one glyph: en dash, quotes, inverted marks."""

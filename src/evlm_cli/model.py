@@ -6,6 +6,7 @@ No I/O here: `db` reads and writes these, `render` turns them into README and Bi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -13,7 +14,9 @@ from evlm_cli import ids
 from evlm_cli.errors import DatabaseError, NotFoundError
 from evlm_cli.text import closest, quoted
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2 added the bibliographic fields (`type`, `editors`, `container`, ..., `extra`); a schema-1 file reads unchanged."""
+READABLE_SCHEMAS = (1, SCHEMA_VERSION)
 MIN_YEAR = 1900
 """No paper in a survey of vision-language models predates this; a smaller year is a typo."""
 
@@ -38,17 +41,86 @@ class Section:
     parent: str | None = None
 
 
+TYPES = (
+    "article",
+    "inproceedings",
+    "book",
+    "inbook",
+    "incollection",
+    "proceedings",
+    "phdthesis",
+    "mastersthesis",
+    "techreport",
+    "manual",
+    "booklet",
+    "misc",
+    "online",
+    "preprint",
+    "unpublished",
+)
+"""Entry types a paper can have: the classic BibTeX ones, plus `online` and `preprint` (BibLaTeX)."""
+TYPE_ALIASES = {
+    "conference": "inproceedings",
+    "paper-conference": "inproceedings",
+    "article-journal": "article",
+    "chapter": "incollection",
+    "report": "techreport",
+    "thesis": "phdthesis",
+    "webpage": "online",
+    "electronic": "online",
+    "www": "online",
+}
+"""Other names of the same types (BibTeX's `@conference`, CSL's names, BibLaTeX's), read as the type they name."""
+
+
 @dataclass(frozen=True, slots=True)
 class Paper:
-    """One paper of the survey. Field names are the database's and `--json`'s."""
+    """One paper of the survey. Field names are the database's and `--json`'s.
+
+    Besides the survey's own fields (section, links, tags, note, ...), a paper is a full bibliographic record, modelled
+    on BibTeX and CSL; every bibliographic field is optional and empty when unknown (docs/database.md).
+    """
 
     key: str
     """Citation key, unique and stable (see `keys.make_key`)."""
     title: str
+    """Readable text (Unicode, no LaTeX): what search, the README and CSL show."""
     section: str
+    title_tex: str = ""
+    """The title exactly as a BibTeX source wrote it (`The {\\TeX}book`), kept when it differs from what the exporter
+    derives from `title`; BibTeX export writes it verbatim."""
+    type: str = ""
+    """Entry type, one of TYPES; empty means derived from the venue and identifiers (`render.venues.kind`)."""
     authors: tuple[str, ...] = ()
+    """Names in BibTeX syntax (`First von Last`, `von Last, Jr, First`, `{R Core Team}`), see `keys.split_name`."""
+    editors: tuple[str, ...] = ()
     year: int | None = None
+    month: int | None = None
+    """1..12."""
     venue: str = ""
+    """The short venue the README shows (`NeurIPS`); `container` holds the full name."""
+    container: str = ""
+    """Journal, or the title of the book or proceedings, as written."""
+    volume: str = ""
+    number: str = ""
+    pages: str = ""
+    """As written: `558--565`, `e12`."""
+    edition: str = ""
+    series: str = ""
+    publisher: str = ""
+    address: str = ""
+    school: str = ""
+    institution: str = ""
+    organization: str = ""
+    howpublished: str = ""
+    isbn: str = ""
+    issn: str = ""
+    url: str = ""
+    """The URL to cite when it is not the Paper link (the exports fall back to the Paper link, arXiv, DOI)."""
+    crossref: str = ""
+    """The key of the paper (usually the proceedings) this one inherits fields from, as in BibTeX."""
+    bib_note: str = ""
+    """BibTeX's `note`, printed by citation styles (the survey's own `note` is never exported)."""
     links: tuple[Link, ...] = ()
     """Paper, Code and any other labelled links, in the order the README shows them."""
     arxiv: str | None = None
@@ -63,6 +135,9 @@ class Paper:
     added: dt.date | None = None
     ignore: tuple[str, ...] = ()
     """`evlm check` rules a maintainer reviewed and silenced for this paper."""
+    extra: tuple[tuple[str, str], ...] = ()
+    """Every other field of an imported BibTeX entry, (lower-case name, LaTeX value) in the source's order, written back
+    verbatim on BibTeX export; a TOML table in the database."""
 
     def link(self, label: str) -> str | None:
         """The URL of the first link with this label (case-insensitive), or None."""
@@ -245,14 +320,39 @@ def _is_slug(text: str) -> bool:
     return all(c.isascii() and (c.islower() or c.isdigit() or c == "-") for c in text)
 
 
+KEY_PUNCTUATION = "-_:./+"
+"""Punctuation a key may hold besides ASCII letters and digits: what BibTeX and `\\cite` accept and real files use
+(DBLP's `DBLP:conf/icml/DriessXSLCIWTVY23`); spaces, commas, braces, `%`, `#` and quotes would break `\\cite`."""
+
+
 def validate_key(key: str) -> str | None:
     """Why `key` is not a usable citation key, or None when it is."""
     if not key:
         return "is empty"
-    bad = sorted({c for c in key if not (c.isascii() and (c.isalnum() or c in "-_:."))})
+    bad = sorted({c for c in key if not (c.isascii() and (c.isalnum() or c in KEY_PUNCTUATION))})
     if bad:
-        return f"contains {quoted(''.join(bad))}; use ASCII letters, digits and - _ : ."
+        return f"contains {quoted(''.join(bad))}; use ASCII letters, digits and {' '.join(KEY_PUNCTUATION)}"
     return None
+
+
+def normalize_type(name: str) -> str | None:
+    """The entry type `name` stands for (`Conference` -> `inproceedings`), or None when it is not one of TYPES."""
+    lowered = name.strip().lower()
+    lowered = TYPE_ALIASES.get(lowered, lowered)
+    return lowered if lowered in TYPES else None
+
+
+def container_field(entry_type: str) -> str | None:
+    """The BibTeX field a paper's `container` is written to for this type: `journal` for an article, `booktitle`
+    for a part of a book or proceedings, None for a type that has no container."""
+    if entry_type == "article":
+        return "journal"
+    if entry_type in ("inproceedings", "incollection", "inbook"):
+        return "booktitle"
+    return None
+
+
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_:.+-]*")
 
 
 def check_paper(paper: Paper, sections: set[str], seen_keys: set[str]) -> None:
@@ -307,7 +407,38 @@ def paper_problems(paper: Paper, sections: set[str], seen_keys: set[str]) -> Ite
             )
     if paper.arxiv_version is not None and paper.arxiv_version < 1:
         yield DatabaseError("field 'arxiv_version' must be 1 or more", where=where, field="arxiv_version")
+    yield from _bibliographic_problems(paper, where)
     if paper.doi is not None and ids.parse_doi(paper.doi) is None:
         yield DatabaseError(
             f"field 'doi' is malformed: {paper.doi!r}", where=where, hint="use e.g. '10.1145/3664647'", field="doi"
         )
+
+
+def _bibliographic_problems(paper: Paper, where: str) -> Iterator[DatabaseError]:
+    """The schema-2 fields: a known type, a month 1..12, a URL, a crossref key, well-formed `extra` field names."""
+    if paper.type and paper.type not in TYPES:
+        yield DatabaseError(
+            f"field 'type' is {paper.type!r}, not an entry type",
+            where=where,
+            hint="use one of " + ", ".join(TYPES) + ", or leave it out to derive it",
+            field="type",
+        )
+    if paper.month is not None and not 1 <= paper.month <= 12:
+        yield DatabaseError(f"field 'month' is {paper.month}; use 1..12", where=where, field="month")
+    if paper.url and not ids.is_valid_url(paper.url):
+        yield DatabaseError(
+            f"field 'url' is malformed: {paper.url!r}", where=where, hint="use an absolute http(s) URL", field="url"
+        )
+    if paper.crossref and validate_key(paper.crossref):
+        yield DatabaseError(f"field 'crossref' {validate_key(paper.crossref)}", where=where, field="crossref")
+    names = [name for name, _ in paper.extra]
+    for name in names:
+        if not _FIELD_NAME.fullmatch(name):
+            yield DatabaseError(
+                f"field 'extra' has a field named {name!r}",
+                where=where,
+                hint="BibTeX field names are lower-case letters, digits and - _ : . +",
+                field="extra",
+            )
+    if len(set(names)) != len(names):
+        yield DatabaseError("field 'extra' names a field twice", where=where, field="extra")

@@ -65,6 +65,12 @@ def export(
             show_default=False,
         ),
     ] = None,
+    links: Annotated[
+        bool,
+        Option(
+            "--links", help="bibtex, biblatex: add the survey's other links (Code, ...) as fields named after them."
+        ),
+    ] = False,
 ) -> int:
     """Export papers (all, or a selection) as a bibliography or a table.
 
@@ -76,12 +82,14 @@ def export(
     from evlm_cli.text import quoted
 
     chosen = FORMATS[format_name]
+    if links and chosen.render_links is None:
+        raise EvlmError(f"{chosen.name} has no place for links", hint="--links works with bibtex and biblatex")
     survey = database.load(locate(db).path)
     papers = select(survey, Filters(section=section, keys=tuple(key or ()), query=query))
     if not papers:
         what = f"matches {quoted(query)}" if query else "is in that selection"
         raise EvlmError(f"nothing to export: no paper {what}", hint="`evlm search` and `evlm list` show what there is")
-    text = chosen.render(papers)
+    text = chosen.render_links(papers) if links and chosen.render_links else chosen.render(papers)
     if output is None:
         _console.print_plain(text)
     else:

@@ -32,10 +32,12 @@ def import_bibtex(
     """Add the papers of a .bib file to a section, skipping papers already in the survey.
 
     Handles @string and month macros, # concatenation, comments and LaTeX accents; a paper already present (same
-    arXiv id, DOI or near-identical title, as for `evlm add`) is skipped, and a block that cannot be parsed is
-    reported with its line number while the rest is imported. Keys follow the survey's rule unless --keep-keys (a
-    file key that differs from a taken one only in case is replaced and reported). A file that is not UTF-8 is read
-    as Windows-1252, with a warning. README.md and data/papers.bib are rebuilt unless --no-build.
+    arXiv id or DOI, the same key and title, or a near-identical title of the same year and type, as for `evlm add`)
+    is skipped (a same-titled entry of another year or type is imported and reported as a possible duplicate), and
+    a block that cannot be parsed is reported with its line number while the rest is imported. Keys follow the
+    survey's rule unless --keep-keys (a file key that differs from a taken one only in case is replaced and
+    reported). A file that is not UTF-8 is read as Windows-1252, with a warning. README.md and data/papers.bib are
+    rebuilt unless --no-build.
 
     Example: evlm import bibtex refs.bib --section token-reduction --dry-run
     """

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from evlm_cli import dedupe, ids
 from evlm_cli.errors import DatabaseError, ImportFormatError
 from evlm_cli.importers import Problem
-from evlm_cli.keys import is_organisation, make_key
+from evlm_cli.keys import format_name, is_organisation, make_key, split_name
 from evlm_cli.latex import decode
-from evlm_cli.model import MIN_YEAR, Link, Paper, Survey, check_paper, validate_key
+from evlm_cli.model import MIN_YEAR, Link, Paper, Survey, check_paper, container_field, normalize_type, validate_key
 from evlm_cli.render.names import ET_AL
 from evlm_cli.text import normalize_space
 
@@ -87,14 +87,20 @@ def parse_bibtex(
     problems: list[Problem] = []
     macros: dict[str, str] = dict(MONTHS)
     entries: list[Entry] = []
+    redefined: list[str] = []
     for block in library.blocks:
         line = (block.start_line or 0) + 1
-        if isinstance(block, String):
+        recovered = getattr(block, "ignore_error_block", None)
+        if isinstance(block, String) or isinstance(recovered, String):
+            string = block if isinstance(block, String) else recovered
+            assert isinstance(string, String)
+            if string.key.lower() in macros and string.key.lower() not in MONTHS:
+                redefined.append(string.key)  # bibtex keeps the last definition, and so does evlm
             try:
-                macros[block.key.lower()] = evaluate(block.value, macros)
+                macros[string.key.lower()] = evaluate(string.value, macros)
             except ValueError as error:
                 problems.append(Problem(line, block.raw or "", f"@string not understood: {error}"))
-        elif isinstance(recovered := getattr(block, "ignore_error_block", None), Entry):
+        elif isinstance(recovered, Entry):
             # A repeated key or field: the entry itself is usable (keys are made unique below).
             entries.append(recovered)
         elif isinstance(block, ParsingFailedBlock):
@@ -104,6 +110,9 @@ def parse_bibtex(
             problems.append(Problem(line, first, reason))
         elif isinstance(block, Entry):
             entries.append(block)
+    if redefined:
+        shown = ", ".join(redefined[:5]) + (", ..." if len(redefined) > 5 else "")
+        problems.append(Problem(1, "@string", f"{len(redefined)} @string macros redefined ({shown}); the last wins"))
     if not entries:
         raise ImportFormatError(
             "no BibTeX entries found",
@@ -114,6 +123,7 @@ def parse_bibtex(
     taken = {p.key for p in survey.papers}
     folded = {key.casefold() for key in taken}  # BibTeX compares keys ignoring case
     index = dedupe.Index(survey.papers)
+    existing_keys = {p.key: p for p in survey.papers}
     added = today or dt.date.today()
     papers: list[Paper] = []
     skipped: list[Skipped] = []
@@ -124,10 +134,15 @@ def parse_bibtex(
         except ValueError as error:
             problems.append(Problem(line, _first_line(block.raw), str(error)))
             continue
-        duplicate = index.find(paper)
+        same_key = existing_keys.get(block.key)
+        duplicate = index.find(paper) or (
+            (same_key, "same key and title") if same_key and dedupe.same_title(same_key.title, paper.title) else None
+        )
         if duplicate:
             skipped.append(Skipped(line, block.key, paper.title, duplicate[0].key, duplicate[1]))
             continue
+        if (twin := index.possible(paper)) is not None:
+            notes.append(f"possible duplicate of {twin.key!r} (same title, another year or type); imported")
         usable = keep_keys and not validate_key(block.key) and block.key.casefold() not in folded
         paper = replace(paper, key=block.key if usable else make_key(paper.title, paper.authors, paper.year, taken))
         if keep_keys and not usable:
@@ -249,16 +264,40 @@ _VERBATIM_FIELDS = frozenset({"doi", "url", "eprint", "code", "github"})
 _ARXIV_IN_TEXT = re.compile(r"arxiv[:\s/]*(?:abs/)?(\S+)", re.IGNORECASE)
 
 
+_CONSUMED = frozenset(
+    "title author editor year month journal journaltitle booktitle volume number pages edition series publisher "
+    "address location school institution organization howpublished isbn issn crossref note doi url eprint "
+    "archiveprefix eprinttype primaryclass eprintclass code github keywords abstract date".split()
+)
+"""Fields read into a Paper's own fields; every other field goes to `extra`, verbatim."""
+_TEXT_FIELDS = (
+    "volume number edition series publisher address school institution organization howpublished isbn issn crossref"
+).split()
+"""Fields stored as readable text under their own name (`address` also from BibLaTeX's `location`)."""
+_MONTH_NAMES = {name.lower(): number for number, name in enumerate(MONTHS.values(), start=1)}
+
+
 def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -> tuple[Paper, list[str]]:
-    """A Paper (with a placeholder key) and notes about what had to be dropped; ValueError if it has no title."""
+    """A Paper (with a placeholder key) and notes about what had to be dropped; ValueError if it has no title.
+
+    Every field is kept: the ones a Paper has a field for there (as readable text), the others in `extra` as the
+    LaTeX the file wrote (macros expanded); the type is one of model.TYPES (an unknown one is read as `misc`)."""
     raw: dict[str, str] = {}
+    extra: list[tuple[str, str]] = []
     notes: list[str] = []
     for field in entry.fields:
         name = field.key.lower()
         try:
-            raw[name] = evaluate(str(field.value), macros)
+            value = evaluate(str(field.value), macros)
         except ValueError as error:
             notes.append(f"field {name!r} left out: {error}")  # as BibTeX does, which warns and goes on
+            continue
+        if name in raw or name in dict(extra):
+            continue  # bibtex keeps the first of a repeated field
+        if name in _CONSUMED:
+            raw[name] = value
+        else:
+            extra.append((name, value))
 
     def text(name: str) -> str:
         if name not in raw:
@@ -268,13 +307,32 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
     title = text("title")
     if not title:
         raise ValueError(f"@{entry.entry_type}{{{entry.key}}} has no title; not imported")
+    entry_type = normalize_type(entry.entry_type)
+    if entry_type is None:
+        notes.append(f"entry type @{entry.entry_type} is not one evlm knows; imported as misc, as bibtex formats it")
+        entry_type = "misc"
     authors = tuple(_names(raw.get("author", "")))
+    editors = tuple(_names(raw.get("editor", "")))
     year = _year(raw, notes)
+    month = _month(raw.get("month", ""))
+    date = normalize_space(raw.get("date", ""))
+    if date and (not year or date != str(year)):
+        extra.append(("date", raw["date"]))  # BibLaTeX's full date: kept for the BibLaTeX export
+    if raw.get("month", "").strip() and month is None:
+        extra.append(("month", raw["month"]))
 
     prefix = (text("archiveprefix") or text("eprinttype")).lower()
     arxiv = ids.parse_arxiv_id(text("eprint")) if text("eprint") and prefix in ("", "arxiv") else None
+    if text("eprint") and arxiv is None:
+        extra += [(name, raw[name]) for name in ("eprint", "archiveprefix", "eprinttype") if name in raw]
     published, published_url = _howpublished(raw.get("howpublished", ""))
-    venue = text("journal") or text("journaltitle") or text("booktitle") or published
+    journal = text("journal") or text("journaltitle")
+    container_name = container_field(entry_type)
+    container = {"journal": journal, "booktitle": text("booktitle")}.get(container_name or "", "")
+    for name in ("journal", "journaltitle", "booktitle"):
+        if name in raw and not (name == container_name or (name == "journaltitle" and container_name == "journal")):
+            extra.append((name, raw[name]))
+    venue = journal or text("booktitle") or published
     if ids.is_valid_url(venue):
         published_url, venue = published_url or venue, ""
     if arxiv is None:
@@ -286,12 +344,14 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
         venue = "arXiv"
     doi = ids.parse_doi(text("doi")) or ids.doi_from_url(text("doi")) or ids.doi_from_url(text("url"))
     if text("doi") and not ids.parse_doi(text("doi")) and not ids.doi_from_url(text("doi")):
-        notes.append(f"doi {text('doi')!r} is not a DOI and was left out")
+        notes.append(f"doi {text('doi')!r} is not a DOI; kept as written")
+        extra.append(("doi", raw["doi"]))
 
     links = []
     url = text("url")
     if url and not ids.is_valid_url(url):
-        notes.append(f"url {url!r} is not an http(s) URL and was left out")
+        notes.append(f"url {url!r} is not an http(s) URL; kept as written")
+        extra.append(("url", raw["url"]))
         url = ""
     url = url or published_url
     url = url or (ids.arxiv_abs_url(arxiv.id) if arxiv else "") or (f"https://doi.org/{doi}" if doi else "")
@@ -301,13 +361,22 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
     if code and ids.is_valid_url(code):
         links.append(Link("Code", code))
     keywords = [normalize_space(word) for word in re.split(r"[,;]", text("keywords"))]
+    fields: dict[str, Any] = {name: _readable(raw.get(name, "")) for name in _TEXT_FIELDS}
+    fields["address"] = fields["address"] or _readable(raw.get("location", ""))
     paper = Paper(
         key="",
         title=title,
+        title_tex=_title_tex(raw["title"], title),
         section=section,
+        type=entry_type,
         authors=authors,
+        editors=editors,
         year=year,
+        month=month,
         venue=venue,
+        container=container,
+        pages=normalize_space(raw.get("pages", "")),
+        bib_note=_readable(raw.get("note", "")),
         links=tuple(links),
         arxiv=arxiv.id if arxiv else None,
         arxiv_version=arxiv.version if arxiv else None,
@@ -315,10 +384,37 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
         doi=doi,
         abstract=text("abstract"),
         tags=tuple(word for word in keywords if word),
-        note=text("note"),
         added=added,
+        extra=tuple(extra),
+        **fields,
     )
     return paper, notes
+
+
+def _title_tex(source: str, title: str) -> str:
+    """The title's LaTeX as the file wrote it, or empty when the exporter would write the same from `title`."""
+    from evlm_cli.render.bibtex import title_latex
+
+    written = normalize_space(source)
+    return "" if written == title_latex(title) else written
+
+
+def _month(value: str) -> int | None:
+    """1..12 for a month BibTeX prints as its full name (the `jan` macros, `{March}`), else None."""
+    return _MONTH_NAMES.get(normalize_space(value).lower())
+
+
+def _readable(value: str) -> str:
+    """A field's text as Unicode; a `\\url{...}` becomes `<URL>` (written back as `\\url` on export)."""
+    if not value:
+        return ""
+    parts = _URL_COMMAND.split(value)  # text, URL, text, URL, ..., text
+    return normalize_space(
+        "".join(f" <{_verbatim(part)}> " if index % 2 else decode(part) for index, part in enumerate(parts))
+    )
+
+
+_URL_COMMAND = re.compile(r"\\url\s*\{([^{}]*)\}")
 
 
 def _howpublished(value: str) -> tuple[str, str]:
@@ -338,13 +434,12 @@ def _verbatim(value: str) -> str:
 
 
 def _names(value: str) -> Iterator[str]:
-    """The authors of an `and`-separated list as `First von Last Jr` Unicode text.
+    """The names of an `and`-separated list, in BibTeX's name syntax as the file wrote them, accents as Unicode.
 
-    A name braced whole (`{Barnes and Noble, Inc.}`) is an organisation and keeps its braces; a final `others`
-    (BibTeX's "et al.") is kept as the last author.
-
-    BibTeX's `von Last, First` and `von Last, Jr, First` forms are reordered; a name without a comma keeps its
-    order, so only commas outside braces need to be understood (`{Barnes, Noble}` is one last name).
+    Grouping braces stay (`{R Core Team}`, `Daniel {Di Gregorio}`), so bibtex splits the name as it split the
+    original; a final `others` (BibTeX's "et al.") is kept as the last name. A name that evlm's reading of plain-text
+    names would split otherwise than bibtex (`Alessio Del Bue`: bibtex's last name is `Bue`) is stored in the
+    unambiguous `von Last, Jr, First` form of bibtex's split.
     """
     from bibtexparser.middlewares.names import split_multiple_persons_names
 
@@ -359,29 +454,55 @@ def _names(value: str) -> Iterator[str]:
             if whole:
                 yield f"{{{whole}}}" if " " in whole or "," in whole else whole
             continue
-        parts = [decode(part) for part in _split_top_level(raw, ",")]
-        if len(parts) == 2:
-            parts = [parts[1], parts[0]]
-        elif len(parts) >= 3:
-            parts = [", ".join(parts[2:]), parts[0], parts[1]]
-        name = normalize_space(" ".join(parts))
-        if name:
-            yield name
+        name = normalize_space(raw if _command_outside_braces(raw) else _decode_keeping_groups(raw))
+        if not name:
+            continue
+        strict = split_name(name, strict=True)
+        yield name if split_name(name) == strict else format_name(strict)
 
 
-def _split_top_level(text: str, separator: str) -> list[str]:
-    """`text` split at each `separator` outside braces."""
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(text):
+def _command_outside_braces(name: str) -> bool:
+    """True for `Conceic\\~{a}o`: an accent bibtex does not read as one special character, so the name is kept as
+    LaTeX (decoding and re-encoding it as `{\\~a}` would change bibtex's labels and sorting)."""
+    depth = 0
+    for char in name:
+        if char == "\\" and depth == 0:
+            return True
+        depth += {"{": 1, "}": -1}.get(char, 0)
+    return False
+
+
+_COMMAND_BEFORE = re.compile(r"\\(?:[a-zA-Z]+|[^a-zA-Z])\s*$")
+
+
+def _decode_keeping_groups(value: str) -> str:
+    """LaTeX as Unicode, except that brace groups which are not accents (`{Di Gregorio}`) keep their braces."""
+    units: list[tuple[str, bool]] = []  # (text, is a group to keep)
+    depth, start = 0, 0
+    for index, char in enumerate(value):
         if char == "{":
+            if depth == 0 and index > start:
+                units.append((value[start:index], False))
+                start = index
             depth += 1
-        elif char == "}":
-            depth = max(0, depth - 1)
-        elif char == separator and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    parts.append(text[start:])
-    return parts
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                group = value[start : index + 1]
+                if group.startswith("{\\") or (units and not units[-1][1] and _COMMAND_BEFORE.search(units[-1][0])):
+                    previous = units.pop()[0] if units and not units[-1][1] else ""
+                    units.append((previous + group, False))  # an accent: `{\\"u}`, `\\"{u}`
+                else:
+                    units.append((group, True))
+                start = index + 1
+    units.append((value[start:], False))
+    out: list[str] = []
+    for unit, keep in units:
+        inner = decode(unit[1:-1]) if keep else decode(unit)
+        lead = " " if unit[:1].isspace() else ""
+        trail = " " if unit[-1:].isspace() else ""
+        out.append(lead + (f"{{{inner}}}" if keep else inner) + trail)
+    return "".join(out)
 
 
 def _year(raw: dict[str, Any], notes: list[str]) -> int | None:

@@ -6,6 +6,7 @@ Valid against the CSL-data schema (tests check it). The code link, which CSL has
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,33 +24,84 @@ _TYPES = {
 }
 
 
+_CSL_TYPES = {
+    "article": "article-journal",
+    "inproceedings": "paper-conference",
+    "book": "book",
+    "inbook": "chapter",
+    "incollection": "chapter",
+    "proceedings": "book",
+    "phdthesis": "thesis",
+    "mastersthesis": "thesis",
+    "techreport": "report",
+    "manual": "report",
+    "booklet": "pamphlet",
+    "misc": "document",
+    "online": "webpage",
+    "preprint": "article",
+    "unpublished": "manuscript",
+}
+"""The CSL type of each entry type a paper may have."""
+
+
 def _person(parts: NameParts) -> dict[str, str]:
     """A CSL name: family, given, particle and suffix apart, or a `literal` for an organisation or a mononym."""
     if not (parts.first and parts.last):
         return {"literal": literal(parts)}
-    person = {"family": parts.last, "given": parts.first}
+    person = {"family": parts.surname, "given": parts.given}
     if parts.von:
-        person["non-dropping-particle"] = parts.von
+        person["non-dropping-particle"] = parts.particle
     if parts.jr:
-        person["suffix"] = parts.jr
+        person["suffix"] = parts.suffix
     return person
+
+
+def _bibliographic(paper: Paper, data: dict[str, Any]) -> None:
+    """The schema-2 fields of a paper, under CSL's variable names."""
+    editors = [_person(parts) for parts in people(paper.editors)]
+    if editors:
+        data["editor"] = editors
+    if paper.container:
+        data["container-title"] = paper.container
+    if paper.month and "issued" in data:
+        data["issued"] = {"date-parts": [[paper.year, paper.month]]}
+    simple = {
+        "volume": paper.volume,
+        "issue": paper.number,
+        "page": paper.pages.replace("--", "-"),
+        "edition": paper.edition,
+        "collection-title": paper.series,
+        "publisher": paper.publisher or paper.school or paper.institution or paper.organization,
+        "publisher-place": paper.address,
+        "ISBN": paper.isbn,
+        "ISSN": paper.issn,
+    }
+    data.update({name: value for name, value in simple.items() if value})
+    if paper.type in ("phdthesis", "mastersthesis"):
+        data["genre"] = "PhD thesis" if paper.type == "phdthesis" else "Master's thesis"
+    notes = [re.sub(r"<(https?://[^\s<>]+)>", r"\1", text) for text in (paper.howpublished, paper.bib_note) if text]
+    if notes:
+        data["note"] = ". ".join(notes)
 
 
 def item(paper: Paper) -> dict[str, Any]:
     """One paper as a CSL item."""
     paper_kind = kind(paper)
-    data: dict[str, Any] = {"id": paper.key, "type": _TYPES[paper_kind], "title": normalize_space(paper.title)}
+    csl_type = _CSL_TYPES[paper.type] if paper.type else _TYPES[paper_kind]
+    data: dict[str, Any] = {"id": paper.key, "type": csl_type, "title": normalize_space(paper.title)}
     authors = [_person(parts) for parts in people(paper.authors)]
     if authors:
         data["author"] = authors
     if paper.year:
         data["issued"] = {"date-parts": [[paper.year]]}
-    if paper_kind in (Kind.CONFERENCE, Kind.JOURNAL):
+    if paper.type:
+        _bibliographic(paper, data)
+    elif paper_kind in (Kind.CONFERENCE, Kind.JOURNAL):
         data["container-title"] = normalize_space(paper.venue)
     elif paper_kind is Kind.OTHER and paper.venue.strip():
         data["publisher"] = normalize_space(paper.venue)
     if paper.arxiv:
-        if paper_kind is Kind.PREPRINT:
+        if paper_kind is Kind.PREPRINT and paper.type in ("", "preprint", "misc", "online"):
             data["publisher"] = "arXiv"
             data["number"] = f"arXiv:{paper.arxiv}"
         data["archive"] = "arXiv"
@@ -63,7 +115,7 @@ def item(paper: Paper) -> dict[str, Any]:
         data["abstract"] = normalize_space(paper.abstract)
     if paper.tags:
         data["keyword"] = ", ".join(paper.tags)
-    if paper.code_url:
+    if paper.code_url and "note" not in data:
         data["note"] = f"Code: {paper.code_url}"
     return data
 

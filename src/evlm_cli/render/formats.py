@@ -22,6 +22,8 @@ class Format:
     description: str
     render: Callable[[Sequence[Paper]], str]
     """Papers in the order given -> the whole file's text, ending in a newline (or empty for no papers)."""
+    render_links: Callable[[Sequence[Paper]], str] | None = None
+    """The same with the survey's other links (Code, ...) as fields (`export --links`), for the formats that can."""
 
 
 def render_json(papers: Sequence[Paper]) -> str:
@@ -65,8 +67,18 @@ def render_markdown(papers: Sequence[Paper]) -> str:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("bibtex", "BibTeX for LaTeX (bibtex, natbib), pandoc and Zotero", bibtex.render_bibtex),
-        Format("biblatex", "BibLaTeX for biber", bibtex.render_biblatex),
+        Format(
+            "bibtex",
+            "BibTeX for LaTeX (bibtex, natbib), pandoc and Zotero",
+            bibtex.render_bibtex,
+            lambda papers: bibtex.render_bibtex(papers, links=True),
+        ),
+        Format(
+            "biblatex",
+            "BibLaTeX for biber",
+            bibtex.render_biblatex,
+            lambda papers: bibtex.render_biblatex(papers, links=True),
+        ),
         Format("csl-json", "CSL JSON for pandoc --citeproc and Zotero", csl.render_csl_json),
         Format("ris", "RIS for Zotero, EndNote, Mendeley", ris.render_ris),
         Format("json", "the database's own fields", render_json),
