@@ -18,6 +18,7 @@ from conftest import ROOT, SHIPPED_DB, Cli
 from evlm_cli import db, location, transaction
 from evlm_cli.errors import DatabaseError
 from evlm_cli.model import Link, Paper, Section, Survey, SurveyInfo
+from lintutil import findings, paper, write_db
 
 
 def _replace_in(path: Path, old: str, new: str) -> None:
@@ -347,3 +348,37 @@ class TestReusingDumps:
         survey = db.load(db_path)
         after = replace(survey, info=replace(survey.info, title="Other"))
         assert db.dumps_reusing(db.dumps(survey), survey, after) is None
+
+
+class TestAllSchemaErrors:
+    def test_check_reports_every_schema_error(self, cli: Cli, tmp_path: Path) -> None:
+        """Four papers in an unknown section and a year 1800: five findings, each with its own line, key and field."""
+        papers = [paper(f"p{i}2024", f"Paper number {i}", section="nowhere") for i in range(4)]
+        papers += [paper("old1800", "An old paper", year=1800), paper("fine2024", "Fine paper", yaer=2024)]
+        papers.append(paper("good2024", "A good paper about quantization"))
+        path = write_db(tmp_path, papers)
+        out = cli("--db", str(path), "check", "--json", "--ignore", "stale-output", code=1).stdout
+        schema = findings(out, "schema")
+        assert [(f["key"], f["field"]) for f in schema] == [
+            ("fine2024", "yaer"),
+            *[(f"p{i}2024", "section") for i in range(4)],
+            ("old1800", "year"),
+        ]
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert all(lines[f["line"]] == f'key = "{f["key"]}"' for f in schema)
+        assert any(f["rule"] != "schema" for f in findings(out))  # the other rules still ran on the valid papers
+
+    def test_load_still_raises_the_first(self, tmp_path: Path) -> None:
+        """`db.load` raises only the first problem, as before."""
+        path = write_db(tmp_path, [paper("a2024", "A", section="nowhere"), paper("b2024", "B", year=1800)])
+        with pytest.raises(DatabaseError, match="unknown section 'nowhere'"):
+            db.load(path)
+
+    def test_duplicate_key_points_at_the_second_record(self, tmp_path: Path) -> None:
+        """A duplicate key's error names the line of the duplicate, not of the first occurrence."""
+        path = write_db(tmp_path, [paper("a2024", "First"), paper("b2024", "B"), paper("a2024", "Again")])
+        with pytest.raises(DatabaseError, match="duplicate key") as caught:
+            db.load(path)
+        line = int(str(caught.value.where).split(":")[-2])
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines[line - 1] == "[[papers]]" and lines[line + 1] == 'title = "Again"'

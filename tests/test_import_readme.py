@@ -6,13 +6,15 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SHIPPED_DB, Cli
 from evlm_cli import db
-from evlm_cli.importers.readme import parse_readme
+from evlm_cli.importers.readme import ReadmeImport, parse_readme
 from evlm_cli.markdown import LINK
+from evlm_cli.model import Link, Paper
 from evlm_cli.render.readme import paper_line
 
 TODAY = dt.date(2026, 11, 25)
@@ -224,3 +226,93 @@ class TestImportCommand:
         assert "no such file" in result.stderr
         assert "Traceback" not in result.stderr
         assert not (tmp_path / "p.toml").exists()
+
+
+def _import_line(line: str) -> ReadmeImport:
+    return parse_readme(f"# T\n## S\n{line}\n", today=dt.date(2026, 11, 25))
+
+
+def _normalized(alphabet: str, *, edges_alnum: bool = False) -> st.SearchStrategy[str]:
+    text = st.text(alphabet, min_size=1, max_size=30)
+    return text.filter(lambda t: " ".join(t.split()) == t and (not edges_alnum or (t[0].isalnum() and t[-1].isalnum())))
+
+
+_WORDS = "abcXYZ09é "
+
+
+_TITLE_CHARS = _WORDS + "[]()<>&;#\\*_-,:!/"
+
+
+_URL = st.builds(lambda path: f"https://a.org/{path}", st.text("abz09()[]_-.?=&/~", max_size=20))
+
+
+class TestReadmeEscaping:
+    def test_spaces_inside_link_and_ins(self) -> None:
+        """White space inside a link's parentheses and around venue and year is tolerated."""
+        result = _import_line("- A Paper, <ins> NeurIPS ,  2022 </ins> [[Paper]( https://a.org/4 )]")
+        assert result.problems == []
+        [got] = result.survey.papers
+        assert (got.title, got.venue, got.year) == ("A Paper", "NeurIPS", 2022)
+        assert [(link.label, link.url) for link in got.links] == [("Paper", "https://a.org/4")]
+
+    def test_link_left_in_title_is_a_problem(self) -> None:
+        """A link GitHub would show but the importer cannot read is reported, never kept in a title."""
+        result = _import_line("- A Paper, <ins>NeurIPS, 2022</ins> [[Paper](https://a.org/4 x)]")
+        assert result.survey.papers == ()
+        assert "link" in result.problems[0].reason
+
+    def test_hostile_title_is_escaped_and_round_trips(self) -> None:
+        """Link and HTML syntax in a title is escaped in the README and imported back unchanged."""
+        title = "Evil [[Paper](https://evil.example)] <ins>X, 1999</ins> <script>"
+        url = "https://en.wikipedia.org/wiki/A_)(b"
+        line = paper_line(Paper("k", title, "s", year=2024, venue="V", links=(Link("Paper", url),)))
+        assert "<script>" not in line and "[[Paper](https://evil" not in line
+        assert [m.group("url") for m in LINK.finditer(line)] == ["https://en.wikipedia.org/wiki/A_%29%28b"]
+        [got] = _import_line(line).survey.papers
+        assert (got.title, got.links) == (title, (Link("Paper", url),))
+
+    @settings(max_examples=150, deadline=None)
+    @given(
+        title=_normalized(_TITLE_CHARS, edges_alnum=True),
+        venue=st.one_of(st.just(""), _normalized(_WORDS + "[]<>&;\\").filter(lambda v: not v.isdigit())),
+        year=st.integers(1990, 2025),
+        links=st.lists(st.builds(Link, _normalized(_TITLE_CHARS.replace(",", "")), _URL), max_size=3),
+    )
+    def test_paper_line_round_trip(self, title: str, venue: str, year: int, links: list[Link]) -> None:
+        """Random titles, venues, labels and URLs: paper_line, then import, gives back the same fields."""
+        line = paper_line(Paper("k", title, "s", year=year, venue=venue, links=tuple(links)))
+        result = _import_line(line)
+        assert result.problems == []
+        [got] = result.survey.papers
+        assert (got.title, got.venue, got.year, got.links) == (title, venue, year, tuple(links))
+
+
+class TestImportAndToc:
+    @pytest.mark.parametrize("content", ["", "just some prose\n\nand more\n"])
+    def test_import_of_empty_readme_is_an_error(self, cli: Cli, tmp_path: Path, content: str) -> None:
+        """A README with no headings and no papers is refused and nothing is written."""
+        source = tmp_path / "empty.md"
+        source.write_text(content, encoding="utf-8")
+        target = tmp_path / "out" / "papers.toml"
+        result = cli("--db", str(target), "import", "readme", str(source), code=1)
+        assert f"no sections or papers found in {source}" in result.stderr
+        assert not target.parent.exists() or not any(target.parent.iterdir())
+
+    def test_database_header_is_generic(self) -> None:
+        """The database's header comment names no particular survey."""
+        from evlm_cli.model import Survey, SurveyInfo
+
+        first = db.dumps(Survey(SurveyInfo(title="Other"))).splitlines()[0]
+        assert first.startswith("# A survey database managed by evlm") and "Vision" not in first
+
+    def test_toc_anchor_after_readme_own_heading(self) -> None:
+        """Sections named like the README's own headings link to GitHub's `-1` anchors, not to those headings."""
+        from evlm_cli.model import Section, Survey, SurveyInfo
+        from evlm_cli.render.readme import default_template, render_readme
+
+        info = SurveyInfo(title="S", abstract="Text.", toc_title="Table of Contents")
+        survey = Survey(info, (Section("abstract", "Abstract"), Section("toc", "Table of Contents"), Section("x", "X")))
+        readme = render_readme(survey, default_template())
+        assert "- [Abstract](#abstract-1)" in readme
+        assert "- [Table of Contents](#table-of-contents-1)" in readme
+        assert "- [X](#x)" in readme and "\x00" not in readme

@@ -16,6 +16,7 @@ import typer.main
 from conftest import ROOT, Cli
 from evlm_cli.cli import _params, app
 from evlm_cli.cli._commands import COMMANDS
+from evlm_cli.errors import DatabaseError
 
 SOURCE = ROOT / "src" / "evlm_cli"
 DECLARED = [name for name, entry in COMMANDS.items() if entry.function is not None]
@@ -200,3 +201,28 @@ class TestLayers:
         """The scan itself finds a known import (so the tests above cannot pass vacuously)."""
         assert "evlm_cli.cli._console" in _imports(SOURCE / "cli" / "search_cmd.py")
         assert "evlm_cli.cli._app.app" in _imports(SOURCE / "launcher.py")
+
+
+class TestSearchFastLane:
+    def test_db_folder_and_empty_db(self, repo: Path) -> None:
+        """The fast lane refuses a folder as --db (through `locate`) and leaves an empty --db to Typer's usage error."""
+        from evlm_cli.cli import _params
+        from evlm_cli.location import locate
+
+        with pytest.raises(DatabaseError, match="names a folder"):
+            locate(Path("data"))
+        assert _params.parse_root(["--db", "", "search", "x"]) is None
+        assert _params.parse_root(["--db=  ", "search", "x"]) is None
+
+    def test_no_color_unstyled(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Both lanes' consoles honour NO_COLOR for bold and reverse too."""
+        import io
+
+        from rich.console import Console
+
+        from evlm_cli.cli import _console
+
+        monkeypatch.setenv("NO_COLOR", "1")
+        buffer = io.StringIO()
+        Console(file=buffer, force_terminal=True, **_console.console_style()).print("[bold]x[/] [reverse]y[/]")
+        assert "\x1b[" not in buffer.getvalue() and buffer.getvalue() == "x y\n"

@@ -376,3 +376,46 @@ class TestOnePath:
         with pytest.raises(DatabaseError):
             transaction.write(repo / "data" / "papers.toml", refuse)
         assert files(repo) == old
+
+
+class TestFilesAndLocks:
+    def test_save_through_symlink_keeps_the_link(self, cli: Cli, repo: Path, db_path: Path) -> None:
+        """Editing through a symlinked papers.toml changes the target and leaves the link a link."""
+        target = repo / "real.toml"
+        db_path.rename(target)
+        db_path.symlink_to(target)
+        cli("edit", KEY, "--set", "note=through the link")
+        assert db_path.is_symlink()
+        assert "through the link" in target.read_text(encoding="utf-8")
+
+    def test_read_only_folder_lock_hint(self, cli: Cli, repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A lock file that cannot be created (read-only folder) is one line with a hint."""
+        real_open = Path.open
+
+        def refuse(self: Path, *args: object, **kwargs: object) -> object:
+            if self.name.endswith(".lock"):
+                raise PermissionError(13, "Permission denied")
+            return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+        monkeypatch.setattr(Path, "open", refuse)
+        result = cli("edit", KEY, "--set", "note=x", code=1)
+        assert "cannot create lock file" in result.stderr and "the folder is read-only" in result.stderr
+
+    def test_build_check_needs_no_lock(self, cli: Cli, repo: Path, db_path: Path) -> None:
+        """`build --check` writes nothing, not even a lock file."""
+        cli("build", "--check")
+        assert not (repo / "data" / "papers.toml.lock").exists()
+
+    def test_waiting_for_another_process_is_said_once(self, cli: Cli, db_path: Path) -> None:
+        """When another process holds the lock, the command says once on stderr that it waits, then goes on."""
+        import fcntl
+        import threading
+
+        handle = (db_path.parent / "papers.toml.lock").open("a+b")
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        timer = threading.Timer(0.3, handle.close)
+        timer.start()
+        result = cli("edit", KEY, "--set", "note=after the wait")
+        timer.join()
+        assert result.stderr.count("waiting for another evlm process writing data/papers.toml ...") == 1
+        assert "after the wait" in db_path.read_text(encoding="utf-8")
