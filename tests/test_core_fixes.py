@@ -267,7 +267,7 @@ class TestImportAndToc:
         source.write_text(content, encoding="utf-8")
         target = tmp_path / "out" / "papers.toml"
         result = cli("--db", str(target), "import", "readme", str(source), code=1)
-        assert f"no sections or papers found in {source}" in result.stderr
+        assert f"no paper found in {source}" in result.stderr
         assert not target.parent.exists() or not any(target.parent.iterdir())
 
     def test_database_header_is_generic(self) -> None:

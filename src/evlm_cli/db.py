@@ -323,6 +323,9 @@ def _section(raw: dict[str, Any], index: int) -> Section:
         title=get.string("title", required=True),
         emoji=get.string("emoji"),
         parent=get.optional_string("parent"),
+        intro=get.string("intro"),
+        outro=get.string("outro"),
+        level=get.integer("level"),
     )
 
 
@@ -350,6 +353,7 @@ def _paper(raw: dict[str, Any], index: int) -> Paper:
         note=get.string("note"),
         added=get.date("added"),
         ignore=get.strings("ignore"),
+        also_in=get.strings("also_in"),
     )
 
 
