@@ -99,6 +99,19 @@ def _continuation(diff_line: str, original: str) -> bool:
     )
 
 
+class TestGeneratedReadme:
+    def test_importing_evlm_output_gives_the_same_survey(self) -> None:
+        """The committed README.md (evlm's output) imports back into data/papers.toml (dates aside); its tool section
+        is template text, not a section, and the generated-file comment is not the subtitle."""
+        root = Path(__file__).parents[1]
+        result = parse_readme((root / "README.md").read_text(encoding="utf-8"), today=TODAY)
+        shipped = db.load(root / "data" / "papers.toml")
+        strip = re.compile(r"^added = .*$", re.MULTILINE)
+        assert strip.sub("", db.dumps(result.survey)) == strip.sub("", db.dumps(shipped))
+        assert "## 🛠️ Using this list" in result.template
+        assert result.template.count("<!-- evlm:") >= 4
+
+
 class TestInsDamage:
     def test_broken_tags_are_repaired_and_reported(self) -> None:
         """`2024/ins>`, a missing `<ins>`, `ICLR 2023` without a comma, `[[Paper]](url)` and run-together URLs."""

@@ -332,7 +332,11 @@ def _build(
             continue  # the paper table's head: its rows are papers now, rendered as a list
         target = outro[current] if any(p.section == current for p in papers) or outro[current] else intro[current]
         target.append(full_raw(block))
-    # HTML comments at the very end of the list are the survey's footer (evlm renders them last).
+    # HTML comments at the very end of the page are the survey's footer (evlm renders them last).
+    while post_lines and (not post_lines[-1].strip() or post_lines[-1].strip().startswith("<!--")):
+        line = post_lines.pop()
+        if line.strip():
+            footer.insert(0, line.strip())
     if current is not None and not post_lines:
         tail = outro[current] if outro[current] else intro[current]
         while tail and (not tail[-1].strip() or tail[-1].strip().startswith("<!--")):
