@@ -37,7 +37,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests.append((self.command, self.path))  # type: ignore[attr-defined]
         path = self.path
         if path == "/slow":
-            time.sleep(0.5)
+            time.sleep(1.0)  # well past the tests' 0.5 s timeout, even on a loaded machine
         if path == "/moved":
             return self._send(301, headers={"Location": "/good"})
         if path == "/found":
@@ -137,7 +137,7 @@ def run(cli: Cli, db: Path, *args: str, code: int = 0) -> str:
         "--links",
         "--json",
         "--timeout",
-        "0.1",
+        "0.5",
         "--retries",
         "1",
         "--ignore",
@@ -155,7 +155,7 @@ class TestLinkCheck:
         assert set(broken) == {"missing2024", "fail2024", "slow2024"}
         assert "HTTP 404" in broken["missing2024"]
         assert "HTTP 500" in broken["fail2024"]
-        assert "timed out after 0.1s" in broken["slow2024"]
+        assert "timed out after 0.5s" in broken["slow2024"]
 
     def test_permanent_redirects_are_reported_temporary_ones_not(self, cli: Cli, db: Path, server: Server) -> None:
         """A 301 is an info finding naming the new address; a 302 is not reported."""
@@ -183,7 +183,7 @@ class TestLinkCheck:
         entries = json.loads(cache.read_text(encoding="utf-8"))["links"]
         assert entries[base(server) + "/missing"]["error"] == "HTTP 404"
         server.requests.clear()
-        result = cli("--db", str(db), "check", "--links", "--timeout", "0.1", "--ignore", "stale-output")
+        result = cli("--db", str(db), "check", "--links", "--timeout", "0.5", "--ignore", "stale-output")
         assert {path for _, path in server.requests} == {"/fail", "/slow"}
         assert "7 from cache" in result.stderr
         assert keys(run(cli, db), "broken-link") == {"missing2024", "fail2024", "slow2024"}
@@ -253,8 +253,8 @@ class TestTimeoutSetting:
         args = ("--db", str(path), "check", "--links", "--json", "--retries", "0", "--ignore", "stale-output")
         found = findings(cli(*args).stdout, "broken-link")
         assert "timed out after 0.05s" in found[0]["message"]
-        found = findings(cli(*args, "--timeout", "0.1").stdout, "broken-link")
-        assert "timed out after 0.1s" in found[0]["message"]
+        found = findings(cli(*args, "--timeout", "0.5").stdout, "broken-link")
+        assert "timed out after 0.5s" in found[0]["message"]
 
     def test_help_names_the_env_var(self, cli: Cli) -> None:
         """`check --help` shows EVLM_HTTP_TIMEOUT and the caching policy."""
@@ -281,7 +281,7 @@ class TestUnusableCache:
             (cache_home / "evlm").mkdir(parents=True)
             (cache_home / "evlm").chmod(0o500)
         monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
-        result = cli("--db", str(db), "check", "--links", "--json", "--timeout", "0.1", "--retries", "0")
+        result = cli("--db", str(db), "check", "--links", "--json", "--timeout", "0.5", "--retries", "0")
         assert keys(result.stdout, "broken-link") == {"missing2024", "fail2024", "slow2024"}
         assert "warning: cannot write the link cache" in result.stderr
         assert "Traceback" not in result.stderr

@@ -155,15 +155,19 @@ class TestMessyInput:
         assert (c.title, c.year) == ("Third", 2022)
 
     def test_reports_lines_it_cannot_read(self) -> None:
-        """A line that is not a paper is reported with its line number; the rest is imported."""
+        """An entry that looks like a paper but cannot be kept is reported with its line number; prose is kept as
+        the section's text, not reported."""
         text = (
             "# L\n## S\n- Good, <ins>X, 2020</ins> [[Paper](https://a.b/c)]\n"
-            "some stray prose\n- Bad [[Paper](not-a-url)]\n"
+            "some stray prose\n- Bad, <ins>Y, 2021</ins> [[Paper](https://a.b/c d)]\n"
         )
         result = parse_readme(text, today=TODAY)
-        assert [p.line for p in result.problems] == [4, 5]
-        assert "malformed URL" in result.problems[1].reason
+        assert [p.line for p in result.problems] == [5]
+        assert "link" in result.problems[0].reason
         assert len(result.survey.papers) == 1
+        assert (
+            result.survey.sections[0].outro == "some stray prose\n- Bad, <ins>Y, 2021</ins> [[Paper](https://a.b/c d)]"
+        )
 
     @settings(max_examples=300, deadline=None)
     @given(st.text())
@@ -214,11 +218,11 @@ class TestImportCommand:
         cli("--db", str(target), "import", "readme", str(readme), "--force")
 
     def test_reports_problem_lines(self, cli: Cli, tmp_path: Path) -> None:
-        """Lines it could not understand are warned about with file and line number."""
+        """Entries it could not understand are warned about with file and line number."""
         readme = tmp_path / "in.md"
-        readme.write_text("# L\n## S\nprose here\n", encoding="utf-8")
+        readme.write_text("# L\n## S\n- A, <ins>V, 2020</ins> [[P](https://a.b)]\n- B [[P](https://a.b c)]\n", "utf-8")
         result = cli("--db", str(tmp_path / "p.toml"), "import", "readme", str(readme))
-        assert f"{readme}:line 3:" in result.stderr
+        assert f"{readme}:line 4:" in result.stderr
 
     def test_missing_file(self, cli: Cli, tmp_path: Path) -> None:
         """A missing input file is one clear error, exit 1."""
@@ -295,7 +299,7 @@ class TestImportAndToc:
         source.write_text(content, encoding="utf-8")
         target = tmp_path / "out" / "papers.toml"
         result = cli("--db", str(target), "import", "readme", str(source), code=1)
-        assert f"no sections or papers found in {source}" in result.stderr
+        assert f"no paper found in {source}" in result.stderr
         assert not target.parent.exists() or not any(target.parent.iterdir())
 
     def test_database_header_is_generic(self) -> None:

@@ -39,10 +39,11 @@ class Outcome:
     diff: str = ""
 
 
-def outputs(survey: Survey, db_path: Path) -> list[Output]:
-    """Every file `evlm build` generates for this database."""
+def outputs(survey: Survey, db_path: Path, *, template: str | None = None) -> list[Output]:
+    """Every file `evlm build` generates for this database (with `template`, from that template text instead of the
+    one on disk: a write that creates the template renders from what it is about to write)."""
     root = repository_root(db_path)
-    template, template_name = template_for(db_path)
+    template, template_name = (template, TEMPLATE_NAME) if template is not None else template_for(db_path)
     return [
         Output(root / "README.md", render_readme(survey, template, template_name=template_name)),
         Output(db_path.parent / "papers.bib", render_bibtex(survey.in_reading_order(), header=BIB_HEADER)),

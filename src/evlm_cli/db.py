@@ -339,6 +339,9 @@ def _section(raw: dict[str, Any], index: int) -> Section:
         title=get.string("title", required=True),
         emoji=get.string("emoji"),
         parent=get.optional_string("parent"),
+        intro=get.string("intro"),
+        outro=get.string("outro"),
+        level=get.integer("level"),
     )
 
 
@@ -372,6 +375,7 @@ def _paper(raw: dict[str, Any], index: int) -> Paper:
         added=get.date("added"),
         ignore=get.strings("ignore"),
         extra=get.table("extra"),
+        also_in=get.strings("also_in"),
     )
 
 

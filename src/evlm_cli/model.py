@@ -39,6 +39,12 @@ class Section:
     emoji: str = ""
     """Shown before the title in headings and the table of contents."""
     parent: str | None = None
+    intro: str = ""
+    """Text under the heading before the papers, verbatim (a list's own description of the section)."""
+    outro: str = ""
+    """Text after the section's papers, verbatim (prose or a sub-heading that is not a paper list)."""
+    level: int | None = None
+    """The heading's Markdown level when it is not the survey's `heading_levels` for its depth."""
 
 
 TYPES = (
@@ -138,6 +144,8 @@ class Paper:
     extra: tuple[tuple[str, str], ...] = ()
     """Every other field of an imported BibTeX entry, (lower-case name, LaTeX value) in the source's order, written back
     verbatim on BibTeX export; a TOML table in the database."""
+    also_in: tuple[str, ...] = ()
+    """Other sections that list this paper too (curated lists cross-list on purpose); the README shows it in each."""
 
     def link(self, label: str) -> str | None:
         """The URL of the first link with this label (case-insensitive), or None."""
@@ -256,6 +264,10 @@ class Survey:
         """Papers filed directly in a section, in curated order."""
         return [p for p in self.papers if p.section == section_id]
 
+    def listed_in(self, section_id: str) -> list[Paper]:
+        """Papers the README shows in a section: its own, then those cross-listed there (`also_in`)."""
+        return self.papers_in(section_id) + [p for p in self.papers if section_id in p.also_in]
+
     def in_reading_order(self) -> Iterator[Paper]:
         """Papers in the order the README shows them: by section order, then curated order."""
         position = {s.id: i for i, s in enumerate(self.sections)}
@@ -314,6 +326,8 @@ def _section_problems(section: Section, seen_sections: set[str]) -> Iterator[Dat
         )
     if not section.title.strip():
         yield DatabaseError("field 'title' is empty", where=where, field="title")
+    if section.level is not None and not 1 <= section.level <= 6:
+        yield DatabaseError("field 'level' must be 1 to 6", where=where, hint="a Markdown heading level", field="level")
 
 
 def _is_slug(text: str) -> bool:
@@ -378,6 +392,14 @@ def paper_problems(paper: Paper, sections: set[str], seen_keys: set[str]) -> Ite
         yield DatabaseError(
             f"field 'section' names unknown section {paper.section!r}", where=where, hint=hint, field="section"
         )
+    for other in paper.also_in:
+        if other not in sections or other == paper.section:
+            yield DatabaseError(
+                f"field 'also_in' names {other!r}, which is not another section",
+                where=where,
+                hint=_did_you_mean(other, sorted(sections), "evlm sections"),
+                field="also_in",
+            )
     this_year = dt.date.today().year
     if paper.year is not None and not MIN_YEAR <= paper.year <= this_year + 1:
         yield DatabaseError(

@@ -49,8 +49,19 @@ def write(
         return _commit(db_path, after, None if text == current else text, rebuild=rebuild)
 
 
-def create(db_path: Path, survey: Survey, *, force: bool, rebuild: bool = False, on_wait: OnWait = None) -> Written:
-    """Write a new database (an existing one is replaced only with `force`), and with `rebuild` its outputs."""
+def create(
+    db_path: Path,
+    survey: Survey,
+    *,
+    force: bool,
+    rebuild: bool = False,
+    on_wait: OnWait = None,
+    template: str | None = None,
+) -> Written:
+    """Write a new database (an existing one is replaced only with `force`), and with `rebuild` its outputs.
+
+    With `template`, the README template beside the database is written in the same write (an import keeps the
+    list's own text there); an existing template is replaced only with `force`."""
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -59,19 +70,38 @@ def create(db_path: Path, survey: Survey, *, force: bool, rebuild: bool = False,
         journal.replay(db_path)
         if (db_path.exists() or db_path.is_symlink()) and not force:
             raise DatabaseError("database already exists", where=str(db_path), hint="pass --force to replace it")
-        return _commit(db_path, survey, db.dumps(survey), rebuild=rebuild)
+        extra: list[journal.Change] = []
+        if template is not None:
+            from evlm_cli.render.readme import TEMPLATE_NAME
+
+            template_path = db_path.parent / TEMPLATE_NAME
+            if (template_path.exists() or template_path.is_symlink()) and not force:
+                raise DatabaseError(
+                    "README template already exists", where=str(template_path), hint="pass --force to replace it"
+                )
+            extra.append(journal.Change(template_path, template.encode("utf-8")))
+        return _commit(db_path, survey, db.dumps(survey), rebuild=rebuild, extra=extra, template=template)
 
 
-def _commit(db_path: Path, survey: Survey, text: str | None, *, rebuild: bool) -> Written:
+def _commit(
+    db_path: Path,
+    survey: Survey,
+    text: str | None,
+    *,
+    rebuild: bool,
+    extra: list[journal.Change] | None = None,
+    template: str | None = None,
+) -> Written:
     """Render what changes and replace it through the journal; `text` is the database's new text, None to keep it."""
     changes: list[journal.Change] = []
     if text is not None:
         validate(survey)
         changes.append(journal.Change(db_path, text.encode("utf-8")))
+    changes += extra or []
     if rebuild:
         from evlm_cli import build
 
-        for output in build.outputs(survey, db_path):
+        for output in build.outputs(survey, db_path, template=template):
             content = output.content.encode("utf-8")
             if build.current_bytes(output.path) != content:
                 changes.append(journal.Change(output.path, content))

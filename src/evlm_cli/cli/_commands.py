@@ -26,6 +26,8 @@ COMMANDS = {
     "move": Entry("edit_cmd"),
     "remove": Entry("edit_cmd"),
     "rekey": Entry("rekey_cmd"),
+    "init": Entry("init_cmd"),
+    "section": Entry("section_cmd"),
     "import": Entry("import_bibtex_cmd"),  # adds the `import` group, with `import readme` from import_cmd
     "build": Entry("build_cmd"),
     "check": Entry("check_cmd"),

@@ -35,9 +35,9 @@ def write(path: Path, change: Callable[[Survey], Survey], *, rebuild: bool) -> S
     return done.survey
 
 
-def create(path: Path, survey: Survey, *, force: bool) -> Survey:
-    """Write a new database (replacing one only with `force`)."""
-    done = transaction.create(path, survey, force=force, on_wait=waiting(path))
+def create(path: Path, survey: Survey, *, force: bool, rebuild: bool = False, template: str | None = None) -> Survey:
+    """Write a new database (replacing one only with `force`), with `template` its README template too."""
+    done = transaction.create(path, survey, force=force, rebuild=rebuild, template=template, on_wait=waiting(path))
     report(path, done)
     return done.survey
 

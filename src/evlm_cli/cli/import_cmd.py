@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,9 @@ from evlm_cli.cli import _console, _write, app
 from evlm_cli.cli._options import ForceOption, location
 from evlm_cli.errors import ImportFormatError
 from evlm_cli.location import DEFAULT_RELATIVE
+
+if TYPE_CHECKING:
+    from evlm_cli.importers.readme import ReadmeImport
 
 import_app = typer.Typer(
     help="Create or extend the database from other formats.", no_args_is_help=True, rich_markup_mode=None
@@ -41,29 +44,43 @@ def import_readme(
     *,
     force: ForceOption = False,
 ) -> None:
-    """Create the database from an awesome-list survey README.
+    """Create the database from an awesome-list README, with a README template that keeps the list's own text.
 
-    Headings become the taxonomy and each `- Title, <ins>Venue, Year</ins> [[Paper](url)]` bullet a paper.
-    Lines that cannot be understood are reported with their line numbers; the rest is imported.
-    The database is written only if it does not exist yet, or with --force.
+    Headings become the taxonomy and each list entry or table row that names a paper becomes a paper: the
+    `- Title, <ins>Venue, Year</ins> [[Paper](url)]` format, `- [Title](url) - description`, author-first citations,
+    nested bullets and paper tables. Everything else (header, news, prose sections, HTML) goes into
+    README.template.md beside the database, so `evlm build` gives the page back. The import says how many entries
+    it understood, lists the others and every repair with its line number, and writes nothing when it found no
+    paper. The database and template are written only if they do not exist yet, or with --force.
 
     Example: evlm --db data/papers.toml import readme README.md
     """
-    from evlm_cli.importers.readme import parse_readme
-
     where = location(ctx)
     target = where.path if where.writable else DEFAULT_RELATIVE
-    result = parse_readme(read_input(file))
-    if not result.survey.sections and not result.survey.papers:
-        raise ImportFormatError(
-            f"no sections or papers found in {file}",
-            hint="expected `## Section` headings and `- Title, <ins>Venue, Year</ins> [[Paper](url)]` lines",
-        )
-    for problem in result.problems:
-        _console.warning(f"{file}:{problem}")
-    _write.create(target, result.survey, force=force)
+    result = read_readme(file)
+    _write.create(target, result.survey, force=force, template=result.template)
     survey = result.survey
     _console.info(
         f"imported {len(survey.papers)} papers in {len(survey.sections)} sections into {target}"
         + (f"; {len(result.problems)} line(s) not understood" if result.problems else "")
     )
+
+
+def read_readme(file: Path) -> ReadmeImport:
+    """Import a README file, reporting what was not understood and what was repaired; an error if it has no paper."""
+    from evlm_cli.importers.readme import parse_readme
+
+    result = parse_readme(read_input(file))
+    for problem in result.problems:
+        _console.warning(f"{file}:{problem}")
+    for repair in result.repairs:
+        _console.info(f"{file}:line {repair.line}: repaired: {repair.reason}")
+    understood = result.candidates - len(result.problems)
+    if not result.survey.papers:
+        raise ImportFormatError(
+            f"no paper found in {file}",
+            hint="expected headings with list entries such as `- Title, <ins>Venue, Year</ins> [[Paper](url)]` or "
+            "`- [Title](url)`; nothing was written",
+        )
+    _console.info(f"understood {understood} of {result.candidates} entries that look like papers")
+    return result

@@ -66,7 +66,7 @@ def render_readme(survey: Survey, template: str, *, template_name: str = TEMPLAT
         if name not in PLACEHOLDERS:
             raise EvlmError(f"unknown placeholder <!-- evlm:{name} -->", where=template_name, hint=_HINT)
     for name in PLACEHOLDERS:
-        if found.count(name) != 1:
+        if found.count(name) > 1 or (name == "papers" and name not in found):
             problem = "is missing" if name not in found else "appears more than once"
             raise EvlmError(f"placeholder <!-- evlm:{name} --> {problem}", where=template_name, hint=_HINT)
     regions = {
@@ -84,7 +84,16 @@ def render_readme(survey: Survey, template: str, *, template_name: str = TEMPLAT
 
 
 _PAPERS_START = "\x00papers\x00\n"
-_HINT = "the template needs each of " + ", ".join(f"<!-- evlm:{n} -->" for n in PLACEHOLDERS) + " once"
+_HINT = (
+    "the template needs <!-- evlm:papers --> once, and may hold each of "
+    + ", ".join(f"<!-- evlm:{n} -->" for n in PLACEHOLDERS if n != "papers")
+    + " once"
+)
+
+
+def header_text(info: SurveyInfo) -> str:
+    """What `<!-- evlm:header -->` becomes for this header (the importer recognises it in a page evlm wrote)."""
+    return _header(info)
 
 
 def _header(info: SurveyInfo) -> str:
@@ -114,7 +123,7 @@ def _heading_level(survey: Survey, depth: int) -> int:
 
 def _section_heading(survey: Survey, section_id: str) -> str:
     section = survey.section(section_id)
-    level = _heading_level(survey, survey.depth(section_id))
+    level = section.level or _heading_level(survey, survey.depth(section_id))
     return "#" * level + " " + join_emoji(section.emoji, section.title)
 
 
@@ -122,7 +131,11 @@ def _papers(survey: Survey) -> str:
     blocks = []
     for section in survey.sections:
         lines = [_section_heading(survey, section.id)]
-        lines += [paper_line(paper) for paper in survey.papers_in(section.id)]
+        if section.intro:
+            lines += [section.intro, ""]
+        lines += [paper_line(paper) for paper in survey.listed_in(section.id)]
+        if section.outro:
+            lines += ["", section.outro]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
