@@ -72,7 +72,8 @@ class Roundtrip:
 
     source: Path
     key_map: dict[str, str]
-    """Original key -> the key of the paper it became, for every entry imported."""
+    """Original key -> the key of the paper it became, for every entry imported, and for every duplicate whose key
+    was kept as an alias (the exports write it as its own entry)."""
     bibtex: str
     csl_json: str
     biblatex: str
@@ -109,6 +110,7 @@ def roundtrip(source: Path, workdir: Path) -> Roundtrip:
     renamed = dict(_renames(problem["reason"] for problem in report["problems"]))
     original_of = {new: old for old, new in renamed.items()}
     key_map = {original_of.get(paper["key"], paper["key"]): paper["key"] for paper in report["added"]}
+    key_map.update({skip["key"]: skip["key"] for skip in report["skipped"] if skip.get("alias")})  # exported as copies
     exports = {}
     for fmt, name in (("bibtex", "export.bib"), ("csl-json", "export.json"), ("biblatex", "export-biblatex.bib")):
         evlm(*base, "export", fmt, "-o", str(workdir / name), cache=cache)

@@ -121,5 +121,10 @@ def item(paper: Paper) -> dict[str, Any]:
 
 
 def render_csl_json(papers: Iterable[Paper]) -> str:
-    """A JSON array of CSL items, one per paper, in the given order."""
-    return json.dumps([item(paper) for paper in papers], ensure_ascii=False, indent=2) + "\n"
+    """A JSON array of CSL items, one per paper in the given order, and a copy under each alias (CSL has no alias
+    field; with the copy, pandoc resolves a citation of either key, as it did with the .bib the paper came from)."""
+    items = []
+    for paper in papers:
+        data = item(paper)
+        items += [data, *({**data, "id": alias} for alias in paper.aliases)]
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
