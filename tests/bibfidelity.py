@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import subprocess
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -268,10 +269,22 @@ def pandoc_format(bibliography: Path, folder: Path) -> Formatted:
     if result.returncode != 0:
         return Formatted({}, 1, len(messages), messages)
     entries = {
-        html.unescape(key): " ".join(html.unescape(_TAG.sub("", body)).replace("\N{NO-BREAK SPACE}", " ").split())
+        html.unescape(key): _pandoc_quirks(
+            " ".join(html.unescape(_TAG.sub("", body)).replace("\N{NO-BREAK SPACE}", " ").split())
+        )
         for key, body in _CSL_ENTRY.findall(result.stdout)
     }
     return Formatted(entries, 0, sum("[WARNING]" in line for line in messages), messages)
+
+
+_DOTLESS_I = re.compile("\N{LATIN SMALL LETTER DOTLESS I}(?=[\u0300-\u036f])")
+
+
+def _pandoc_quirks(text: str) -> str:
+    """pandoc's output with two quirks of its BibTeX reader undone, so that they do not count as differences:
+    `{\\"\\i}` comes out as a dotless ı plus a combining accent (`Taı̈x`; read as `Taïx`, the same glyph), and a
+    `\\_` in a `doi` or `url` field is printed with its backslash (`...-9\\_33`, a broken link; read as `_`)."""
+    return unicodedata.normalize("NFC", _DOTLESS_I.sub("i", text)).replace("\\_", "_")
 
 
 def biber_validate(bib: str, folder: Path) -> Formatted:

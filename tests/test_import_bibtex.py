@@ -59,7 +59,7 @@ class TestMessyFile:
         assert first.authors == ("Müller, Jörg", "Émile Zola", "Nguy\\~{\\^e}n, V{\\u a}n", "others")
         assert split_name(first.authors[2]).family == "Nguyễn"
         assert first.venue == "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition"
-        assert first.doi == "10.1109/cvpr52729.2023.00001"
+        assert first.doi == "10.1109/CVPR52729.2023.00001"
         assert survey.paper("roy2022parenthesised").title == "Parenthesised Entries Are Legal Too"
         assert survey.paper("roy2022parenthesised").venue == "Advances in Neural Information Processing Systems"
         assert survey.paper("shinde2024efficient").title == "Efficient α-Quantization of Large Models"
@@ -224,8 +224,8 @@ class TestDroppedFields:
         ["https://doi.org/10.1109/ABC.2020.1", "http://dx.doi.org/10.1109/ABC.2020.1", "doi:10.1109/ABC.2020.1"],
     )
     def test_doi_in_url_form(self, doi: str) -> None:
-        """A DOI written as a doi.org URL or with `doi:` is parsed, not dropped."""
-        assert self.parse(f"doi = {{{doi}}}").doi == "10.1109/abc.2020.1"
+        """A DOI written as a doi.org URL or with `doi:` is parsed, not dropped, and kept in the case written."""
+        assert self.parse(f"doi = {{{doi}}}").doi == "10.1109/ABC.2020.1"
 
     def test_a_doi_that_is_not_one_is_reported(self) -> None:
         """A doi field that holds no DOI is left out with a problem line."""

@@ -378,6 +378,7 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
     if arxiv and (not venue or venue.lower().startswith(("arxiv", "corr"))):
         venue = "arXiv"
     doi = ids.parse_doi(text("doi")) or ids.doi_from_url(text("doi")) or ids.doi_from_url(text("url"))
+    doi = _as_written(doi, text("doi") + " " + text("url")) if doi else doi
     if text("doi") and not ids.parse_doi(text("doi")) and not ids.doi_from_url(text("doi")):
         notes.append(f"doi {text('doi')!r} is not a DOI; kept as written")
         extra.append(("doi", raw["doi"]))
@@ -424,6 +425,13 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
         **fields,
     )
     return paper, notes
+
+
+def _as_written(doi: str, source: str) -> str:
+    """The DOI in the case the file wrote it (`10.1109/TC.1979.1675439`): DOIs ignore case, but citation styles
+    print them as given (ids.parse_doi lower-cases them for comparing)."""
+    start = source.lower().find(doi)
+    return source[start : start + len(doi)] if start >= 0 else doi
 
 
 def _title_tex(source: str, title: str) -> str:
