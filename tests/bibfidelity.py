@@ -308,6 +308,14 @@ def biber_validate(bib: str, folder: Path) -> Formatted:
     return Formatted({}, len(errors) + (result.returncode != 0 and not errors), len(warnings), (*errors, *warnings))
 
 
+def biber_message(line: str, original_of: Mapping[str, str]) -> str:
+    """`KEY: message` of a biber line (without the file), the key mapped back to the original's."""
+    match = re.match(r"^(\w+) - (?:Datamodel: )?Entry '([^']*)' \([^)]*\): (.*)$", line)
+    if not match:
+        return line
+    return f"{match.group(1)} {original_of.get(match.group(2), match.group(2))}: {match.group(3)}"
+
+
 def biber_message_kind(line: str) -> str:
     """A biber message without its entry key and file: `Missing mandatory field 'author'`."""
     return re.sub(r"^(\w+) - (Datamodel: )?Entry '[^']*' \([^)]*\): ", "", line)
@@ -371,7 +379,17 @@ class FileReport:
     comparisons: dict[str, Comparison] = field(default_factory=dict)
     """By check: `plain`, `alpha`, `pandoc`."""
     biber: Formatted | None = None
+    biber_original: Formatted | None = None
+    """biber's verdict on the original file itself: the warnings that are the source's own."""
     losses: Counter[str] = field(default_factory=Counter)
+
+    def new_biber_messages(self) -> list[str]:
+        """biber's messages on the export that it does not give on the original (keys read as the original's)."""
+        if self.biber is None or self.biber_original is None:
+            return []
+        original_of = {new: old for old, new in self.trip.key_map.items()}
+        own = {biber_message(line, {}) for line in self.biber_original.messages}
+        return [line for line in self.biber.messages if biber_message(line, original_of) not in own]
 
     @property
     def entries(self) -> int:
@@ -411,6 +429,7 @@ def measure(source: Path, workdir: Path, *, bibtex: bool = True, pandoc: bool = 
         )
     if biber:
         report.biber = biber_validate(trip.biblatex, workdir / "biber")
+        report.biber_original = biber_validate(text, workdir / "biber-original")
     return report
 
 
@@ -446,6 +465,8 @@ def to_json(reports: Iterable[FileReport]) -> dict[str, Any]:
                 for check, c in report.comparisons.items()
             },
             "biber_warnings": report.biber.warnings if report.biber else None,
+            "biber_warnings_original": report.biber_original.warnings if report.biber_original else None,
+            "biber_messages_not_in_original": report.new_biber_messages(),
             "losses": dict(report.losses.most_common()),
         }
     return out

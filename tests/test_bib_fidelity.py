@@ -37,8 +37,9 @@ NOT_A_PAPER = {"1984:1040142"}
 """Entries the import refuses with a reported reason: acmart's `@Article` for a whole journal issue has no title, and a
 paper record needs one. Every other key is kept: as the key of its paper, or as an alias of the paper a duplicate
 entry was merged into (the exports write the alias as its own entry, so `\\cite` of it resolves)."""
-BIBER_WARNS_TODAY = {"acmart-sample-base.bib", "scholar-robotics.bib"}
-"""Files whose BibLaTeX export biber warns about today (mandatory fields the originals lack too; benchmarks/README)."""
+BIBER_WARNS_TODAY = {"acmart-sample-base.bib"}
+"""Files whose BibLaTeX export biber warns about beyond the original's own warnings: acmart's `@periodical`
+(`JCohen96`), a type the record model does not have, is exported as @misc with a volume and number biber refuses."""
 
 
 def per_file(marked: set[str]) -> list[object]:
@@ -117,10 +118,14 @@ def test_every_key_is_kept(reports: dict[str, FileReport], source: Path) -> None
 
 @pytest.mark.parametrize("source", per_file(BIBER_WARNS_TODAY))
 def test_biber_validates_the_biblatex_export(reports: dict[str, FileReport], source: Path) -> None:
+    """biber warns about nothing in the export that it does not warn about in the original (an @incollection the
+    source gives no editor, an invalid ISBN: the entries' own faults, which an export cannot mend). The original
+    is checked the same way (`biber --tool --validate-datamodel` on the .bib itself)."""
     require("biber", "biber")
-    verdict = reports[source.name].biber
-    assert verdict is not None
-    assert (verdict.errors, verdict.warnings) == (0, 0), "\n".join(verdict.messages)
+    report = reports[source.name]
+    assert report.biber is not None and report.biber_original is not None
+    assert not report.new_biber_messages(), "\n".join(report.new_biber_messages())
+    assert report.biber.errors == 0, "\n".join(report.biber.messages)
 
 
 def test_biber_validates_the_shipped_survey(tmp_path: Path) -> None:

@@ -165,6 +165,16 @@ _BIBLATEX_TYPES = {
 """BibLaTeX's own type, and its `type` field, for the BibTeX types it spells otherwise."""
 _NEEDS_AUTHOR = frozenset("article book inbook incollection inproceedings report thesis unpublished".split())
 """BibLaTeX types biber requires an author for: an authorless paper of one is written as @misc (@collection)."""
+_MISC_FIELDS = frozenset("editors container organization howpublished address url".split())
+"""What a BibLaTeX @misc can hold of a paper's fields: an authorless record with more keeps its type (biber then
+warns about the author the source lacks too, rather than about fields a @misc may not have)."""
+
+
+def _present(paper: Paper) -> set[str]:
+    fields = "volume number pages edition series publisher isbn issn school institution container editors".split()
+    return {name for name in fields if getattr(paper, name)}
+
+
 _BIBLATEX_INVALID = {"article": ("publisher", "location", "organization"), "report": ("publisher",)}
 """Fields biber's data model refuses for a type (BibTeX files give articles a publisher): left out of BibLaTeX."""
 BIBLATEX_FIELDS = frozenset(
@@ -188,9 +198,10 @@ def _fields(paper: Paper, *, biblatex: bool, links: bool = False) -> tuple[str, 
         if value.strip():
             fields.append((name, _braced(value if raw else encode(value))))
 
-    if biblatex:
+    if biblatex:  # biber refuses BibTeX's empty Jr part (`Werneck,, Renato`), which means no Jr part
+        authors, editors = (re.sub(r",\s*,\s*", ", ", names) for names in (authors, editors))
         entry_type, subtype = _BIBLATEX_TYPES.get(entry_type, (entry_type, ""))
-        if not authors and entry_type in _NEEDS_AUTHOR:
+        if not authors and entry_type in _NEEDS_AUTHOR and (derived or _MISC_FIELDS.issuperset(_present(paper))):
             entry_type, subtype = ("collection" if entry_type == "book" and editors else "misc"), ""
     else:
         subtype = ""
