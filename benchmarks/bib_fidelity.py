@@ -138,6 +138,12 @@ def print_biber(reports: list[bibfidelity.FileReport], shipped: bibfidelity.Form
         kinds = Counter(bibfidelity.biber_message_kind(line) for line in verdict.messages)
         top = "; ".join(f"{n} x {kind}" for kind, n in kinds.most_common(3))
         print(f"{name:<36} {verdict.errors:>3} {verdict.warnings:>4}  {top}")
+    print("of which not given on the original file itself (biber on the original: errors, warnings):")
+    for report in reports:
+        if report.biber_original is not None:
+            new = report.new_biber_messages()
+            original = f"{report.biber_original.errors} {report.biber_original.warnings}"
+            print(f"{report.source.name:<36} {len(new):>3}  (original: {original})  " + "; ".join(new[:3]))
     print()
 
 

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import subprocess
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -72,7 +73,8 @@ class Roundtrip:
 
     source: Path
     key_map: dict[str, str]
-    """Original key -> the key of the paper it became, for every entry imported."""
+    """Original key -> the key of the paper it became, for every entry imported, and for every duplicate whose key
+    was kept as an alias (the exports write it as its own entry)."""
     bibtex: str
     csl_json: str
     biblatex: str
@@ -109,6 +111,7 @@ def roundtrip(source: Path, workdir: Path) -> Roundtrip:
     renamed = dict(_renames(problem["reason"] for problem in report["problems"]))
     original_of = {new: old for old, new in renamed.items()}
     key_map = {original_of.get(paper["key"], paper["key"]): paper["key"] for paper in report["added"]}
+    key_map.update({skip["key"]: skip["key"] for skip in report["skipped"] if skip.get("alias")})  # exported as copies
     exports = {}
     for fmt, name in (("bibtex", "export.bib"), ("csl-json", "export.json"), ("biblatex", "export-biblatex.bib")):
         evlm(*base, "export", fmt, "-o", str(workdir / name), cache=cache)
@@ -266,10 +269,22 @@ def pandoc_format(bibliography: Path, folder: Path) -> Formatted:
     if result.returncode != 0:
         return Formatted({}, 1, len(messages), messages)
     entries = {
-        html.unescape(key): " ".join(html.unescape(_TAG.sub("", body)).replace("\N{NO-BREAK SPACE}", " ").split())
+        html.unescape(key): _pandoc_quirks(
+            " ".join(html.unescape(_TAG.sub("", body)).replace("\N{NO-BREAK SPACE}", " ").split())
+        )
         for key, body in _CSL_ENTRY.findall(result.stdout)
     }
     return Formatted(entries, 0, sum("[WARNING]" in line for line in messages), messages)
+
+
+_DOTLESS_I = re.compile("\N{LATIN SMALL LETTER DOTLESS I}(?=[\u0300-\u036f])")
+
+
+def _pandoc_quirks(text: str) -> str:
+    """pandoc's output with two quirks of its BibTeX reader undone, so that they do not count as differences:
+    `{\\"\\i}` comes out as a dotless ı plus a combining accent (`Taı̈x`; read as `Taïx`, the same glyph), and a
+    `\\_` in a `doi` or `url` field is printed with its backslash (`...-9\\_33`, a broken link; read as `_`)."""
+    return unicodedata.normalize("NFC", _DOTLESS_I.sub("i", text)).replace("\\_", "_")
 
 
 def biber_validate(bib: str, folder: Path) -> Formatted:
@@ -291,6 +306,14 @@ def biber_validate(bib: str, folder: Path) -> Formatted:
     errors = [line for line in lines if line.startswith(("ERROR - ", "FATAL - "))]
     warnings = [line for line in lines if line.startswith("WARN - ")]
     return Formatted({}, len(errors) + (result.returncode != 0 and not errors), len(warnings), (*errors, *warnings))
+
+
+def biber_message(line: str, original_of: Mapping[str, str]) -> str:
+    """`KEY: message` of a biber line (without the file), the key mapped back to the original's."""
+    match = re.match(r"^(\w+) - (?:Datamodel: )?Entry '([^']*)' \([^)]*\): (.*)$", line)
+    if not match:
+        return line
+    return f"{match.group(1)} {original_of.get(match.group(2), match.group(2))}: {match.group(3)}"
 
 
 def biber_message_kind(line: str) -> str:
@@ -356,7 +379,17 @@ class FileReport:
     comparisons: dict[str, Comparison] = field(default_factory=dict)
     """By check: `plain`, `alpha`, `pandoc`."""
     biber: Formatted | None = None
+    biber_original: Formatted | None = None
+    """biber's verdict on the original file itself: the warnings that are the source's own."""
     losses: Counter[str] = field(default_factory=Counter)
+
+    def new_biber_messages(self) -> list[str]:
+        """biber's messages on the export that it does not give on the original (keys read as the original's)."""
+        if self.biber is None or self.biber_original is None:
+            return []
+        original_of = {new: old for old, new in self.trip.key_map.items()}
+        own = {biber_message(line, {}) for line in self.biber_original.messages}
+        return [line for line in self.biber.messages if biber_message(line, original_of) not in own]
 
     @property
     def entries(self) -> int:
@@ -396,6 +429,7 @@ def measure(source: Path, workdir: Path, *, bibtex: bool = True, pandoc: bool = 
         )
     if biber:
         report.biber = biber_validate(trip.biblatex, workdir / "biber")
+        report.biber_original = biber_validate(text, workdir / "biber-original")
     return report
 
 
@@ -431,6 +465,8 @@ def to_json(reports: Iterable[FileReport]) -> dict[str, Any]:
                 for check, c in report.comparisons.items()
             },
             "biber_warnings": report.biber.warnings if report.biber else None,
+            "biber_warnings_original": report.biber_original.warnings if report.biber_original else None,
+            "biber_messages_not_in_original": report.new_biber_messages(),
             "losses": dict(report.losses.most_common()),
         }
     return out

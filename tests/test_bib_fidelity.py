@@ -33,14 +33,13 @@ TOO_THIN = pytest.mark.xfail(strict=True, reason="issue 10: the record model is 
 TARGET = 0.95
 """Share of all entries that must come out identical."""
 
-KEYS_LOST_TODAY = {"acmart-sample-base.bib"}
-"""Files with entries whose key is not kept today (distinct works merged as duplicates: the duplicate rule of issue 10
-is applied with dedupe's unification; one entry without a title)."""
-BIBER_WARNS_TODAY = {"acmart-sample-base.bib", "scholar-robotics.bib"}
-"""Files whose BibLaTeX export biber warns about today (mandatory fields the originals lack too; benchmarks/README)."""
-STYLES_BEHIND = {"alpha"}
-"""Styles below the target today: alpha's labels of same-author-same-year works (`Cla85a`) change when one of the two
-is merged as a duplicate."""
+NOT_A_PAPER = {"1984:1040142"}
+"""Entries the import refuses with a reported reason: acmart's `@Article` for a whole journal issue has no title, and a
+paper record needs one. Every other key is kept: as the key of its paper, or as an alias of the paper a duplicate
+entry was merged into (the exports write the alias as its own entry, so `\\cite` of it resolves)."""
+BIBER_WARNS_TODAY = {"acmart-sample-base.bib"}
+"""Files whose BibLaTeX export biber warns about beyond the original's own warnings: acmart's `@periodical`
+(`JCohen96`), a type the record model does not have, is exported as @misc with a volume and number biber refuses."""
 
 
 def per_file(marked: set[str]) -> list[object]:
@@ -91,9 +90,7 @@ def test_exports_compile_without_errors(reports: dict[str, FileReport], source: 
         assert exported.errors == 0, f"{style}: {exported.messages}"
 
 
-@pytest.mark.parametrize(
-    "style", [pytest.param(style, marks=TOO_THIN if style in STYLES_BEHIND else ()) for style in STYLES]
-)
+@pytest.mark.parametrize("style", STYLES)
 def test_bibtex_formats_the_export_as_the_original(reports: dict[str, FileReport], style: str) -> None:
     identical, total = overall(reports.values(), style)
     assert identical >= TARGET * total, summary([r.comparisons[style] for r in reports.values()])
@@ -106,21 +103,29 @@ def test_pandoc_formats_the_csl_json_as_the_original_bib(reports: dict[str, File
     assert identical >= TARGET * total, summary([r.comparisons["pandoc"] for r in reports.values()])
 
 
-@pytest.mark.parametrize("source", per_file(KEYS_LOST_TODAY))
+@pytest.mark.parametrize("source", per_file(set()))
 def test_every_key_is_kept(reports: dict[str, FileReport], source: Path) -> None:
     report = reports[source.name]
     lost = sorted(
-        set(report.comparisons["plain"].original.entries) - {k for k, v in report.trip.key_map.items() if k == v}
+        set(report.comparisons["plain"].original.entries)
+        - {k for k, v in report.trip.key_map.items() if k == v}
+        - NOT_A_PAPER
     )
     assert not lost, f"{len(lost)} of {report.entries} keys not kept, e.g. {lost[:5]}"
+    refused = set(report.comparisons["plain"].original.entries) & NOT_A_PAPER
+    assert all(any(key in problem for problem in report.trip.problems) for key in refused)
 
 
 @pytest.mark.parametrize("source", per_file(BIBER_WARNS_TODAY))
 def test_biber_validates_the_biblatex_export(reports: dict[str, FileReport], source: Path) -> None:
+    """biber warns about nothing in the export that it does not warn about in the original (an @incollection the
+    source gives no editor, an invalid ISBN: the entries' own faults, which an export cannot mend). The original
+    is checked the same way (`biber --tool --validate-datamodel` on the .bib itself)."""
     require("biber", "biber")
-    verdict = reports[source.name].biber
-    assert verdict is not None
-    assert (verdict.errors, verdict.warnings) == (0, 0), "\n".join(verdict.messages)
+    report = reports[source.name]
+    assert report.biber is not None and report.biber_original is not None
+    assert not report.new_biber_messages(), "\n".join(report.new_biber_messages())
+    assert report.biber.errors == 0, "\n".join(report.biber.messages)
 
 
 def test_biber_validates_the_shipped_survey(tmp_path: Path) -> None:

@@ -177,7 +177,7 @@ class TestCslJson:
         (item,) = json.loads(text)
         assert item["type"] == "paper-conference"
         assert item["author"] == [
-            {"family": "Beethoven", "given": "Ludwig", "non-dropping-particle": "van"},
+            {"family": "Beethoven", "given": "Ludwig", "dropping-particle": "van"},
             {"literal": "OpenAI"},
         ]
         assert item["issued"] == {"date-parts": [[2024]]}
@@ -185,7 +185,8 @@ class TestCslJson:
         assert item["note"] == "Code: https://github.com/a/b"
 
     def test_suffixes_organisations_and_et_al(self) -> None:
-        """CSL gets the suffix apart, an organisation as a literal, and no name for a final `others`."""
+        """CSL gets the suffix apart, an organisation as a literal, and a final `others` as the literal `others`
+        (pandoc's reading of BibTeX's `and others`, printed as "et al.")."""
         authors = ("Martin Luther King Jr.", "Jean-Claude Van Damme", "{Barnes and Noble, Inc.}", "others")
         text = render_csl_json([Paper("k", "T", "s", authors=authors, year=2024)])
         validate_csl(text)
@@ -193,6 +194,7 @@ class TestCslJson:
             {"family": "King", "given": "Martin Luther", "suffix": "Jr."},
             {"family": "Van Damme", "given": "Jean-Claude"},
             {"literal": "Barnes and Noble, Inc."},
+            {"literal": "others"},
         ]
 
     @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -258,3 +260,39 @@ class TestEmptySelection:
         result = cli("export", "bibtex", "--section", "token-reduction", code=1)
         assert result.stdout == ""
         assert "nothing to export" in result.stderr
+
+
+class TestCslAsPandocReadsBibtex:
+    """An imported record's CSL is what pandoc's BibTeX reader makes of the original entry (benchmarks/README.md)."""
+
+    @pytest.mark.parametrize(
+        ("latex", "csl"),
+        [
+            ("Reasoning About Naming Systems", "Reasoning about naming systems"),
+            ("Citation concept analysis {(CCA)}---A new form", "Citation concept analysis (CCA)—a new form"),
+            ("Statecarts in use: structured analysis", "Statecarts in use: Structured analysis"),
+            ("A {iPhone} app for {Linux}", 'A <span class="nocase">iPhone</span> app for Linux'),
+            ("The patent holder's dilemma", "The patent holder’s dilemma"),
+            ("The {\\TeX}book", "The TeXbook"),
+        ],
+    )
+    def test_titles_in_sentence_case_with_braces_kept(self, latex: str, csl: str) -> None:
+        from evlm_cli.render.csl import sentence_case
+
+        assert sentence_case(latex) == csl
+
+    def test_record_fields(self) -> None:
+        proceedings = Paper(
+            "P", "Proc", "s", type="proceedings", editors=("Ann Editor",), publisher="ACM", series="LNCS", year=2020
+        )
+        part = Paper(
+            "A", "A Study", "s", type="inproceedings", crossref="P", number="7", howpublished="Video",
+            extra=(("type", "Talk"),), aliases=("A2",),
+        )  # fmt: skip
+        items = json.loads(render_csl_json([part, proceedings]))
+        validate_csl(json.dumps(items))
+        first = items[0]
+        assert first["editor"] == [{"family": "Editor", "given": "Ann"}]  # from the crossref
+        assert first["publisher"] == "Video; ACM" and first["collection-number"] == "7" and first["genre"] == "Talk"
+        assert first["container-title"] == "Proc" and first["issued"] == {"date-parts": [[2020]]}
+        assert [item["id"] for item in items] == ["A", "A2", "P"]

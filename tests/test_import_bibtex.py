@@ -59,7 +59,7 @@ class TestMessyFile:
         assert first.authors == ("Müller, Jörg", "Émile Zola", "Nguy\\~{\\^e}n, V{\\u a}n", "others")
         assert split_name(first.authors[2]).family == "Nguyễn"
         assert first.venue == "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition"
-        assert first.doi == "10.1109/cvpr52729.2023.00001"
+        assert first.doi == "10.1109/CVPR52729.2023.00001"
         assert survey.paper("roy2022parenthesised").title == "Parenthesised Entries Are Legal Too"
         assert survey.paper("roy2022parenthesised").venue == "Advances in Neural Information Processing Systems"
         assert survey.paper("shinde2024efficient").title == "Efficient α-Quantization of Large Models"
@@ -89,8 +89,14 @@ class TestMessyFile:
         """Papers with the same arXiv id or normalised title as one in the survey are skipped, with a report."""
         data = import_json(cli, str(MESSY), "--section", "structured")
         assert data["skipped"] == [
-            {"line": 75, "key": "dup_arxiv", "existing": "mbq2024modality", "reason": "same arXiv id 2412.19509"},
-            {"line": 80, "key": "dup_title", "existing": "boost2023vision", "reason": "same title"},
+            {
+                "line": 75,
+                "key": "dup_arxiv",
+                "existing": "mbq2024modality",
+                "reason": "same arXiv id 2412.19509",
+                "alias": False,
+            },
+            {"line": 80, "key": "dup_title", "existing": "boost2023vision", "reason": "same title", "alias": False},
         ]
 
     def test_a_second_import_adds_nothing(self, cli: Cli, db_path: Path) -> None:
@@ -218,8 +224,8 @@ class TestDroppedFields:
         ["https://doi.org/10.1109/ABC.2020.1", "http://dx.doi.org/10.1109/ABC.2020.1", "doi:10.1109/ABC.2020.1"],
     )
     def test_doi_in_url_form(self, doi: str) -> None:
-        """A DOI written as a doi.org URL or with `doi:` is parsed, not dropped."""
-        assert self.parse(f"doi = {{{doi}}}").doi == "10.1109/abc.2020.1"
+        """A DOI written as a doi.org URL or with `doi:` is parsed, not dropped, and kept in the case written."""
+        assert self.parse(f"doi = {{{doi}}}").doi == "10.1109/ABC.2020.1"
 
     def test_a_doi_that_is_not_one_is_reported(self) -> None:
         """A doi field that holds no DOI is left out with a problem line."""
@@ -299,7 +305,7 @@ class TestSameRuleAsAdd:
         bib.write_text(f"@misc{{near, title={{{title}}}, author={{Jane Doe}}, year=2024}}\n", encoding="utf-8")
         data = import_json(cli, str(bib), "--section", "structured")
         assert data["skipped"] == [
-            {"line": 1, "key": "near", "existing": "mbq2024modality", "reason": "near-identical title"}
+            {"line": 1, "key": "near", "existing": "mbq2024modality", "reason": "near-identical title", "alias": False}
         ]
 
     def test_arxiv_link_is_an_id(self) -> None:
@@ -313,3 +319,74 @@ class TestSameRuleAsAdd:
         llama2 = Paper(key="l2", title="Llama 2: Open Foundation and Chat Models", section="s")
         result = parse_bibtex("@misc{l3, title={Llama 3: Open Foundation and Chat Models}}\n", survey_with(llama2), "s")
         assert [p.title for p in result.papers] == ["Llama 3: Open Foundation and Chat Models"]
+
+
+class TestAliases:
+    """A work a .bib cites under two keys: with --keep-keys the second key stays usable, as an alias."""
+
+    BIB = (
+        "@article{first, title={One Work}, author={Jane Doe}, journal={J}, year=1987, doi={10.1145/X.Y}}\n"
+        "@article{second, title={One Work}, author={Jane Doe}, journal={J}, year=1987, doi={10.1145/x.y}}\n"
+    )
+
+    def test_the_duplicate_key_is_kept_as_an_alias(self, cli: Cli, db_path: Path, tmp_path: Path) -> None:
+        bib = tmp_path / "twice.bib"
+        bib.write_text(self.BIB, encoding="utf-8")
+        result = cli("import", "bibtex", str(bib), "--section", "structured", "--keep-keys")
+        assert "skipped 'second': same DOI 10.1145/x.y as 'first'; kept as an alias of 'first'" in result.stderr
+        assert db.load(db_path).paper("first").aliases == ("second",)
+        exported = cli("export", "bibtex", "--key", "first").stdout
+        assert "@article{first," in exported and "@article{second," in exported
+        first, second = exported.split("@article{first,")[1].split("@article{second,")
+        assert first.strip() == second.strip()  # the same entry under the alias key
+        biblatex = cli("export", "biblatex", "--key", "first").stdout
+        assert "ids = {second}" in biblatex and "@article{second" not in biblatex
+        items = json.loads(cli("export", "csl-json", "--key", "first").stdout)
+        assert [item["id"] for item in items] == ["first", "second"]
+
+    def test_an_alias_of_a_paper_already_in_the_survey(self, cli: Cli, db_path: Path, tmp_path: Path) -> None:
+        """The paper the survey had gets the alias; without --keep-keys no alias is made."""
+        bib = tmp_path / "twice.bib"
+        bib.write_text(self.BIB.splitlines()[0] + "\n", encoding="utf-8")
+        cli("import", "bibtex", str(bib), "--section", "structured", "--keep-keys")
+        bib.write_text(self.BIB.splitlines()[1] + "\n", encoding="utf-8")
+        cli("import", "bibtex", str(bib), "--section", "structured")
+        assert db.load(db_path).paper("first").aliases == ()
+        data = import_json(cli, str(bib), "--section", "structured", "--keep-keys")
+        assert data["skipped"][0]["alias"] is True
+        assert db.load(db_path).paper("first").aliases == ("second",)
+        cli("build", "--check")
+
+    def test_a_taken_key_is_not_an_alias(self) -> None:
+        survey = survey_with(Paper(key="second", title="Other", section="s"))
+        result = parse_bibtex(self.BIB, survey, "s", keep_keys=True)
+        assert [p.aliases for p in result.papers] == [()]
+        assert [s.alias for s in result.skipped] == [False]
+
+
+class TestAliasValidation:
+    def test_an_alias_clashing_with_a_key_is_refused(self, cli: Cli, db_path: Path) -> None:
+        text = db_path.read_text(encoding="utf-8")
+        first = db.load(db_path).papers[1]
+        other = db.load(db_path).papers[0].key  # listed before: the alias is the one at fault
+        marker = f'key = "{first.key}"\n'
+        db_path.write_text(text.replace(marker, marker + f'aliases = ["{other.upper()}"]\n', 1), encoding="utf-8")
+        result = cli("list", code=1)
+        assert f"field 'aliases' has '{other.upper()}', which is already a key or alias" in result.stderr
+
+    def test_an_alias_must_be_a_usable_key(self) -> None:
+        from evlm_cli.model import validate_all
+
+        survey = survey_with(Paper(key="a", title="A", section="s", aliases=("has space",)))
+        assert "field 'aliases' has 'has space', which contains" in validate_all(survey)[0].message
+
+    def test_rekey_refuses_another_papers_alias_and_takes_its_own(self) -> None:
+        from evlm_cli.errors import EvlmError
+        from evlm_cli.keys import rename
+
+        survey = survey_with(
+            Paper(key="a", title="A", section="s", aliases=("a2",)), Paper(key="b", title="B", section="s")
+        )
+        with pytest.raises(EvlmError, match="already taken"):
+            rename(survey, "b", "A2")
+        assert rename(survey, "a", "a2").paper("a2").aliases == ()

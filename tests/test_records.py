@@ -107,7 +107,7 @@ class TestExports:
             "7",
         )
         assert item["issued"] == {"date-parts": [[1978, 7]]}
-        assert item["author"][1] == {"family": "Berg", "given": "Jan", "non-dropping-particle": "van der"}
+        assert item["author"][1] == {"family": "Berg", "given": "Jan", "dropping-particle": "van der"}
         assert item["author"][2] == {"literal": "R Core Team"}
         assert item["editor"] == [{"family": "Müller", "given": "Jörg"}]
 

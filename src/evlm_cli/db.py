@@ -355,6 +355,7 @@ def _paper(raw: dict[str, Any], index: int) -> Paper:
         key=get.string("key", required=True),
         title=get.string("title", required=True),
         section=get.string("section", required=True),
+        aliases=get.strings("aliases"),
         title_tex=get.string("title_tex"),
         type=get.string("type"),
         authors=get.strings("authors"),

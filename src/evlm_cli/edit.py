@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from evlm_cli import dedupe, ids
 from evlm_cli.errors import DatabaseError, EvlmError
 from evlm_cli.keys import make_key
-from evlm_cli.model import Link, Paper, Survey, check_paper
+from evlm_cli.model import Link, Paper, Survey, check_paper, taken_keys
 from evlm_cli.text import closest, normalize_space, quoted
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def add_papers(survey: Survey, drafts: Iterable[Paper], *, force: bool = False) 
         if existing is not None:
             refused.append(Refusal(candidate, existing, dedupe.why_duplicate(existing, candidate) or "same paper"))
             continue
-        taken = {p.key for p in papers}
+        taken = taken_keys(papers)
         paper = candidate
         if not paper.key:
             paper = dataclasses.replace(paper, key=make_key(paper.title, paper.authors, paper.year, taken))

@@ -247,17 +247,19 @@ def rename(survey: Survey, old: str, new: str) -> Survey:
     from dataclasses import replace
 
     from evlm_cli.errors import EvlmError
-    from evlm_cli.model import validate_key
+    from evlm_cli.model import taken_keys, validate_key
 
     paper = survey.paper(old)
     problem = validate_key(new)
     if problem:
         raise EvlmError(f"new key {quoted(new)} {problem}", hint="e.g. 'shinde2025efficient'")
-    clash = next((p.key for p in survey.papers if p is not paper and p.key.casefold() == new.casefold()), None)
+    wanted = new.casefold()
+    clash = next((p.key for p in survey.papers if p is not paper and wanted in taken_keys([p], casefold=True)), None)
     if clash is not None:
         same = "" if clash == new else f" (BibTeX ignores case in keys, so it clashes with {clash!r})"
         raise EvlmError(
             f"key {new!r} is already taken{same}", hint=f"`evlm show {clash}` shows that paper; pick another key"
         )
-    papers = tuple(replace(p, key=new) if p is paper else p for p in survey.papers)
+    aliases = tuple(alias for alias in paper.aliases if alias.casefold() != new.casefold())  # an alias becomes the key
+    papers = tuple(replace(p, key=new, aliases=aliases) if p is paper else p for p in survey.papers)
     return replace(survey, papers=papers)

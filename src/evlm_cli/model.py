@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from evlm_cli import ids
@@ -92,6 +92,9 @@ class Paper:
     title: str
     """Readable text (Unicode, no LaTeX): what search, the README and CSL show."""
     section: str
+    aliases: tuple[str, ...] = ()
+    """Other citation keys of the same work (an imported file cited it under two keys); each exported as its own
+    entry so every `\\cite` of it still resolves. Validated like keys, unique across keys and aliases."""
     title_tex: str = ""
     """The title exactly as a BibTeX source wrote it (`The {\\TeX}book`), kept when it differs from what the exporter
     derives from `title`; BibTeX export writes it verbatim."""
@@ -303,6 +306,7 @@ def validate_all(survey: Survey) -> list[DatabaseError]:
             error.record = ("papers", paper.key)
             problems.append(error)
         seen_keys.add(paper.key.casefold())
+        seen_keys.update(alias.casefold() for alias in paper.aliases)
     return problems
 
 
@@ -332,6 +336,11 @@ def _section_problems(section: Section, seen_sections: set[str]) -> Iterator[Dat
 
 def _is_slug(text: str) -> bool:
     return all(c.isascii() and (c.islower() or c.isdigit() or c == "-") for c in text)
+
+
+def taken_keys(papers: Iterable[Paper], *, casefold: bool = False) -> set[str]:
+    """Every key and alias of these papers (casefolded if asked: BibTeX ignores case): what a new key must not be."""
+    return {key.casefold() if casefold else key for paper in papers for key in (paper.key, *paper.aliases)}
 
 
 KEY_PUNCTUATION = "-_:./+"
@@ -385,6 +394,7 @@ def paper_problems(paper: Paper, sections: set[str], seen_keys: set[str]) -> Ite
         yield DatabaseError(
             "duplicate key", where=where, hint="keys must be unique; rename one with `evlm rekey`", field="key"
         )
+    yield from _alias_problems(paper, where, seen_keys)
     if not paper.title.strip():
         yield DatabaseError("field 'title' is empty", where=where, field="title")
     if paper.section not in sections:
@@ -434,6 +444,23 @@ def paper_problems(paper: Paper, sections: set[str], seen_keys: set[str]) -> Ite
         yield DatabaseError(
             f"field 'doi' is malformed: {paper.doi!r}", where=where, hint="use e.g. '10.1145/3664647'", field="doi"
         )
+
+
+def _alias_problems(paper: Paper, where: str, seen_keys: set[str]) -> Iterator[DatabaseError]:
+    """Aliases are keys too: usable, and unique among every key and alias (BibTeX ignores case)."""
+    mine = {paper.key.casefold()}
+    for alias in paper.aliases:
+        problem = validate_key(alias)
+        if problem:
+            yield DatabaseError(f"field 'aliases' has {alias!r}, which {problem}", where=where, field="aliases")
+        elif alias.casefold() in seen_keys or alias.casefold() in mine:
+            yield DatabaseError(
+                f"field 'aliases' has {alias!r}, which is already a key or alias",
+                where=where,
+                hint="keys and aliases must be unique; remove the alias",
+                field="aliases",
+            )
+        mine.add(alias.casefold())
 
 
 def _bibliographic_problems(paper: Paper, where: str) -> Iterator[DatabaseError]:

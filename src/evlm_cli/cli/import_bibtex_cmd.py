@@ -36,8 +36,9 @@ def import_bibtex(
     is skipped (a same-titled entry of another year or type is imported and reported as a possible duplicate), and
     a block that cannot be parsed is reported with its line number while the rest is imported. Keys follow the
     survey's rule unless --keep-keys (a file key that differs from a taken one only in case is replaced and
-    reported). A file that is not UTF-8 is read as Windows-1252, with a warning. README.md and data/papers.bib are
-    rebuilt unless --no-build.
+    reported; the key of a skipped duplicate is kept as an alias of the paper kept, so its \\cite still works). A
+    file that is not UTF-8 is read as Windows-1252, with a warning. README.md and data/papers.bib are rebuilt unless
+    --no-build.
 
     Example: evlm import bibtex refs.bib --section token-reduction --dry-run
     """
@@ -55,7 +56,7 @@ def import_bibtex(
     def change(survey: Survey) -> Survey:
         nonlocal result
         result = parse_bibtex(text, survey, section, keep_keys=keep_keys, source=str(file))
-        return merge(survey, result.papers) if result.papers else survey
+        return merge(survey, result) if result.papers or result.aliases else survey
 
     if dry_run:
         change(db.load(path))
@@ -86,7 +87,8 @@ def _report(file: Path, result: object, *, dry_run: bool, json_output: bool) -> 
                 "dry_run": dry_run,
                 "added": [{"key": p.key, "title": p.title} for p in result.papers],
                 "skipped": [
-                    {"line": s.line, "key": s.key, "existing": s.existing, "reason": s.reason} for s in result.skipped
+                    {"line": s.line, "key": s.key, "existing": s.existing, "reason": s.reason, "alias": s.alias}
+                    for s in result.skipped
                 ],
                 "problems": [{"line": p.line, "reason": p.reason, "text": p.text} for p in result.problems],
             }
@@ -97,7 +99,8 @@ def _report(file: Path, result: object, *, dry_run: bool, json_output: bool) -> 
     for problem in result.problems:
         _console.warning(f"{file}:{problem.line}: {problem.reason}")
     for skip in result.skipped:
-        _console.info(f"{file}:{skip.line}: skipped {skip.key!r}: {skip.reason} as {skip.existing!r}")
+        kept = f"; kept as an alias of {skip.existing!r}" if skip.alias else ""
+        _console.info(f"{file}:{skip.line}: skipped {skip.key!r}: {skip.reason} as {skip.existing!r}{kept}")
     _console.info(
         f"{verb} {len(result.papers)} of {result.entries} entries; {len(result.skipped)} already present"
         + (f"; {len(result.problems)} problem(s)" if result.problems else "")

@@ -21,7 +21,17 @@ from evlm_cli.errors import DatabaseError, ImportFormatError
 from evlm_cli.importers import Problem
 from evlm_cli.keys import format_name, is_organisation, make_key, split_name
 from evlm_cli.latex import decode
-from evlm_cli.model import MIN_YEAR, Link, Paper, Survey, check_paper, container_field, normalize_type, validate_key
+from evlm_cli.model import (
+    MIN_YEAR,
+    Link,
+    Paper,
+    Survey,
+    check_paper,
+    container_field,
+    normalize_type,
+    taken_keys,
+    validate_key,
+)
 from evlm_cli.render.names import ET_AL
 from evlm_cli.text import normalize_space
 
@@ -49,6 +59,8 @@ class Skipped:
     """The key of the paper already present."""
     reason: str
     """Why, as `evlm add` says it: 'same arXiv id 2412.19509', 'same DOI ...', 'same title', 'near-identical title'."""
+    alias: bool = False
+    """With --keep-keys: the entry's key was kept as an alias of `existing` (written back as its own entry)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +73,8 @@ class BibImport:
     """Blocks that could not be parsed (not imported) and entries imported with a caveat (a dropped year, ...)."""
     entries: int
     """How many entries the file has."""
+    aliases: tuple[tuple[str, str], ...] = ()
+    """(key of a paper the survey already had, alias): keys of skipped entries kept as aliases of those papers."""
 
 
 def parse_bibtex(
@@ -120,13 +134,14 @@ def parse_bibtex(
             hint="the file needs @article{...}-style entries" + (f"; first problem: {problems[0]}" if problems else ""),
         )
 
-    taken = {p.key for p in survey.papers}
+    taken = taken_keys(survey.papers)
     folded = {key.casefold() for key in taken}  # BibTeX compares keys ignoring case
     index = dedupe.Index(survey.papers)
     existing_keys = {p.key: p for p in survey.papers}
     added = today or dt.date.today()
     papers: list[Paper] = []
     skipped: list[Skipped] = []
+    survey_aliases: list[tuple[str, str]] = []
     for block in entries:
         line = (block.start_line or 0) + 1
         try:
@@ -139,7 +154,13 @@ def parse_bibtex(
             (same_key, "same key and title") if same_key and dedupe.same_title(same_key.title, paper.title) else None
         )
         if duplicate:
-            skipped.append(Skipped(line, block.key, paper.title, duplicate[0].key, duplicate[1]))
+            existing = duplicate[0].key
+            alias = keep_keys and not validate_key(block.key) and block.key.casefold() not in folded
+            if alias:  # the same work cited under another key: every \cite of it must still resolve
+                _add_alias(existing, block.key, papers, survey_aliases)
+                taken.add(block.key)
+                folded.add(block.key.casefold())
+            skipped.append(Skipped(line, block.key, paper.title, existing, duplicate[1], alias=alias))
             continue
         if (twin := index.possible(paper)) is not None:
             notes.append(f"possible duplicate of {twin.key!r} (same title, another year or type); imported")
@@ -159,7 +180,16 @@ def parse_bibtex(
         papers.append(paper)
         problems.extend(Problem(line, f"@{block.entry_type}{{{block.key},", f"{block.key}: {note}") for note in notes)
     problems.sort(key=lambda p: p.line)
-    return BibImport(tuple(papers), tuple(skipped), tuple(problems), len(entries))
+    return BibImport(tuple(papers), tuple(skipped), tuple(problems), len(entries), tuple(survey_aliases))
+
+
+def _add_alias(existing: str, alias: str, papers: list[Paper], survey_aliases: list[tuple[str, str]]) -> None:
+    """Give `alias` to the paper `existing`: one imported a moment ago, or one the survey had (applied by `merge`)."""
+    position = next((i for i, paper in enumerate(papers) if paper.key == existing), None)
+    if position is None:
+        survey_aliases.append((existing, alias))
+        return
+    papers[position] = replace(papers[position], aliases=(*papers[position].aliases, alias))
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -179,9 +209,14 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return text, f"not UTF-8 (first bad byte on line {line}); read as {encoding}: check the accents"
 
 
-def merge(survey: Survey, papers: tuple[Paper, ...]) -> Survey:
-    """The survey with `papers` appended (each at the end of its section, since papers stay in curated order)."""
-    return replace(survey, papers=survey.papers + papers)
+def merge(survey: Survey, result: BibImport) -> Survey:
+    """The survey with the imported papers appended (each at the end of its section, since papers stay in curated
+    order) and the aliases the import gave to papers it already had."""
+    given: dict[str, tuple[str, ...]] = {}
+    for key, alias in result.aliases:
+        given[key] = (*given.get(key, ()), alias)
+    kept = tuple(replace(p, aliases=(*p.aliases, *given[p.key])) if p.key in given else p for p in survey.papers)
+    return replace(survey, papers=kept + result.papers)
 
 
 def _first_line(raw: str | None) -> str:
@@ -343,6 +378,7 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
     if arxiv and (not venue or venue.lower().startswith(("arxiv", "corr"))):
         venue = "arXiv"
     doi = ids.parse_doi(text("doi")) or ids.doi_from_url(text("doi")) or ids.doi_from_url(text("url"))
+    doi = _as_written(doi, text("doi") + " " + text("url")) if doi else doi
     if text("doi") and not ids.parse_doi(text("doi")) and not ids.doi_from_url(text("doi")):
         notes.append(f"doi {text('doi')!r} is not a DOI; kept as written")
         extra.append(("doi", raw["doi"]))
@@ -389,6 +425,13 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
         **fields,
     )
     return paper, notes
+
+
+def _as_written(doi: str, source: str) -> str:
+    """The DOI in the case the file wrote it (`10.1109/TC.1979.1675439`): DOIs ignore case, but citation styles
+    print them as given (ids.parse_doi lower-cases them for comparing)."""
+    start = source.lower().find(doi)
+    return source[start : start + len(doi)] if start >= 0 else doi
 
 
 def _title_tex(source: str, title: str) -> str:

@@ -165,6 +165,16 @@ _BIBLATEX_TYPES = {
 """BibLaTeX's own type, and its `type` field, for the BibTeX types it spells otherwise."""
 _NEEDS_AUTHOR = frozenset("article book inbook incollection inproceedings report thesis unpublished".split())
 """BibLaTeX types biber requires an author for: an authorless paper of one is written as @misc (@collection)."""
+_MISC_FIELDS = frozenset("editors container organization howpublished address url".split())
+"""What a BibLaTeX @misc can hold of a paper's fields: an authorless record with more keeps its type (biber then
+warns about the author the source lacks too, rather than about fields a @misc may not have)."""
+
+
+def _present(paper: Paper) -> set[str]:
+    fields = "volume number pages edition series publisher isbn issn school institution container editors".split()
+    return {name for name in fields if getattr(paper, name)}
+
+
 _BIBLATEX_INVALID = {"article": ("publisher", "location", "organization"), "report": ("publisher",)}
 """Fields biber's data model refuses for a type (BibTeX files give articles a publisher): left out of BibLaTeX."""
 BIBLATEX_FIELDS = frozenset(
@@ -188,9 +198,10 @@ def _fields(paper: Paper, *, biblatex: bool, links: bool = False) -> tuple[str, 
         if value.strip():
             fields.append((name, _braced(value if raw else encode(value))))
 
-    if biblatex:
+    if biblatex:  # biber refuses BibTeX's empty Jr part (`Werneck,, Renato`), which means no Jr part
+        authors, editors = (re.sub(r",\s*,\s*", ", ", names) for names in (authors, editors))
         entry_type, subtype = _BIBLATEX_TYPES.get(entry_type, (entry_type, ""))
-        if not authors and entry_type in _NEEDS_AUTHOR:
+        if not authors and entry_type in _NEEDS_AUTHOR and (derived or _MISC_FIELDS.issuperset(_present(paper))):
             entry_type, subtype = ("collection" if entry_type == "book" and editors else "misc"), ""
     else:
         subtype = ""
@@ -270,6 +281,8 @@ def _fields(paper: Paper, *, biblatex: bool, links: bool = False) -> tuple[str, 
     for name, value in paper.extra:
         if name not in written and (not biblatex or name in BIBLATEX_FIELDS):
             fields.append((name, _braced(value if _balanced(value) else encode(value))))
+    if biblatex and paper.aliases:
+        fields.append(("ids", _braced(",".join(paper.aliases))))  # biber resolves a \\cite of any of them
     if paper.tags:
         fields.append(("keywords", _braced(encode(", ".join(paper.tags)))))
     if paper.abstract:
@@ -322,6 +335,19 @@ def entry(paper: Paper, *, biblatex: bool = False, links: bool = False) -> Entry
     return Entry(entry_type, paper.key, [Field(name, value) for name, value in fields])
 
 
+def entries(paper: Paper, *, biblatex: bool = False, links: bool = False) -> list[Entry]:
+    """The entries of one paper: BibLaTeX names its aliases in `ids`; classic BibTeX has no such field, so each
+    alias is a copy of the entry under that key (as in the file the paper was imported from: a `\\cite` of either
+    key resolves, and bibtex labels and sorts them as it did the original)."""
+    from bibtexparser.model import Entry, Field
+
+    first = entry(paper, biblatex=biblatex, links=links)
+    if biblatex:
+        return [first]
+    copies = [Entry(first.entry_type, alias, [Field(f.key, f.value) for f in first.fields]) for alias in paper.aliases]
+    return [first, *copies]
+
+
 def render(papers: Iterable[Paper], *, biblatex: bool = False, header: str = "", links: bool = False) -> str:
     """A .bib file: an optional `%` comment header, then one entry per paper, in the given order."""
     from bibtexparser.entrypoint import write_string
@@ -332,7 +358,7 @@ def render(papers: Iterable[Paper], *, biblatex: bool = False, header: str = "",
     library = Library()
     if header:
         library.add(ImplicitComment("\n".join(f"% {line}".rstrip() for line in header.splitlines())))
-    library.add([entry(paper, biblatex=biblatex, links=links) for paper in papers])
+    library.add([one for paper in papers for one in entries(paper, biblatex=biblatex, links=links)])
     bibtex_format = BibtexFormat()  # type: ignore[no-untyped-call]
     bibtex_format.indent = "  "
     bibtex_format.block_separator = "\n"
