@@ -21,6 +21,7 @@ COMMANDS = {
     "show": Entry("list_cmd", "show"),
     "sections": Entry("list_cmd", "sections"),
     "export": Entry("export_cmd", "export"),
+    "stats": Entry("stats_cmd"),
     "add": Entry("add_cmd"),
     "edit": Entry("edit_cmd"),
     "move": Entry("edit_cmd"),
