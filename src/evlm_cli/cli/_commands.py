@@ -21,6 +21,7 @@ COMMANDS = {
     "show": Entry("list_cmd", "show"),
     "sections": Entry("list_cmd", "sections"),
     "export": Entry("export_cmd", "export"),
+    "stats": Entry("stats_cmd"),
     "add": Entry("add_cmd"),
     "edit": Entry("edit_cmd"),
     "move": Entry("edit_cmd"),
@@ -30,6 +31,7 @@ COMMANDS = {
     "section": Entry("section_cmd"),
     "import": Entry("import_bibtex_cmd"),  # adds the `import` group, with `import readme` from import_cmd
     "build": Entry("build_cmd"),
+    "site": Entry("site_cmd"),
     "check": Entry("check_cmd"),
 }
 """In the order `evlm --help` lists them: reading first, then changing, then maintaining."""

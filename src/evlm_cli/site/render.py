@@ -1,0 +1,193 @@
+"""The site's files from the survey: the page rendered with Jinja2 (autoescaped), plus the static assets shipped in
+this package. Pure: returns the files, writes nothing (`site.output` does)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from evlm_cli.model import Paper, Survey
+from evlm_cli.site import MARKER
+
+ASSETS = {
+    "assets/site.css": "site.css",
+    "assets/site.js": "site.js",
+    "assets/lunr.min.js": "vendor/lunr.min.js",
+    "assets/lunr.LICENSE.txt": "vendor/lunr.LICENSE.txt",
+}
+"""Path in the site -> file under `static/`."""
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    id: str
+    title: str
+    emoji: str
+    depth: int
+    heading: int
+    """The HTML heading level (h2 for a top-level section, down to h6)."""
+    papers: list[PaperView]
+    count: int
+    """Papers in it and below it."""
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    key: str
+    anchor: bool
+    """True in the paper's own section: the copy that carries the `p-KEY` id (cross-listed copies link to it)."""
+    paper: Paper
+    authors: str
+    bibtex: str
+    section_title: str
+    provenance: list[str]
+
+
+def render(survey: Survey) -> dict[str, bytes]:
+    """Every file of the site, path (with `/`) -> content."""
+    files = {"index.html": page(survey).encode("utf-8")}
+    static = resources.files("evlm_cli.site").joinpath("static")
+    for target, source in ASSETS.items():
+        files[target] = static.joinpath(*source.split("/")).read_bytes()
+    files[MARKER] = b"Written by `evlm site`, which replaces this folder on its next run.\n"
+    return files
+
+
+def page(survey: Survey) -> str:
+    """The HTML page: header, taxonomy, search form, and every paper under its section."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("evlm_cli.site", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["safe_url"] = safe_url
+    sections = _sections(survey)
+    years = sorted({p.year for p in survey.papers if p.year})
+    venues = sorted({p.venue for p in survey.papers if p.venue}, key=str.casefold)
+    return environment.get_template("index.html.j2").render(
+        info=survey.info,
+        sections=sections,
+        years=years,
+        venues=venues,
+        total=len(survey.papers),
+        data=_script_json(
+            {
+                "sections": [{"id": s.id, "parent": s.parent} for s in survey.sections],
+                "papers": _search_documents(survey),
+            }
+        ),
+    )
+
+
+def safe_url(url: str) -> str:
+    """A link target that cannot run script: http(s), mailto or a relative link; anything else becomes `#`."""
+    scheme = url.split(":", 1)[0].lower() if ":" in url.split("/", 1)[0] else ""
+    return url if scheme in ("", "http", "https", "mailto") else "#"
+
+
+def _sections(survey: Survey) -> list[SectionView]:
+    from evlm_cli.render.formats import FORMATS
+
+    bibtex = FORMATS["bibtex"].render  # the text `evlm export bibtex --key KEY` prints
+    counts: dict[str, int] = {s.id: 0 for s in survey.sections}
+    for paper in survey.papers:
+        for section in survey.ancestry(paper.section):
+            counts[section.id] += 1
+    views: dict[str, PaperView] = {}
+    result = []
+    for section in survey.sections:
+        depth = survey.depth(section.id)
+        shown = []
+        for paper in survey.listed_in(section.id):
+            if paper.key not in views:
+                views[paper.key] = PaperView(
+                    key=paper.key,
+                    anchor=True,
+                    paper=paper,
+                    authors=_authors(paper),
+                    bibtex=bibtex([paper]),
+                    section_title=survey.section_path(paper.section),
+                    provenance=_provenance(paper),
+                )
+            view = views[paper.key]
+            shown.append(view if paper.section == section.id else _copy(view))
+        result.append(
+            SectionView(
+                id=section.id,
+                title=section.title,
+                emoji=section.emoji,
+                depth=depth,
+                heading=min(depth + 1, 6),
+                papers=shown,
+                count=counts[section.id],
+                path=survey.section_path(section.id),
+            )
+        )
+    return result
+
+
+def _copy(view: PaperView) -> PaperView:
+    from dataclasses import replace
+
+    return replace(view, anchor=False)
+
+
+def _authors(paper: Paper) -> str:
+    from evlm_cli.render.names import is_et_al, literal, people
+
+    names = [literal(parts) for parts in people(paper.authors)]
+    if paper.authors and is_et_al(paper.authors[-1]):
+        names.append("et al.")
+    return ", ".join(names)
+
+
+def _provenance(paper: Paper) -> list[str]:
+    """Where the record comes from, as far as the database knows: identifiers and the date it was added."""
+    found = []
+    if paper.arxiv:
+        version = f"v{paper.arxiv_version}" if paper.arxiv_version else ""
+        category = f" [{paper.arxiv_category}]" if paper.arxiv_category else ""
+        found.append(f"arXiv:{paper.arxiv}{version}{category}")
+    if paper.doi:
+        found.append(f"DOI {paper.doi}")
+    if paper.journal_ref:
+        found.append(f"published as: {paper.journal_ref}")
+    if paper.added:
+        found.append(f"added to the survey on {paper.added.isoformat()}")
+    return found
+
+
+def _search_documents(survey: Survey) -> list[dict[str, Any]]:
+    """What the browser's search index holds per paper: the fields `evlm search` searches (search.index.COLUMNS),
+    the section as its path of titles, as the index writes it."""
+    paths = {s.id: survey.section_path(s.id) for s in survey.sections}
+    return [
+        {
+            "title": p.title,
+            "section": paths.get(p.section, p.section),
+            "section_id": p.section,
+            "also_in": list(p.also_in),
+            "tags": "; ".join(p.tags),
+            "authors": "; ".join(p.authors),
+            "venue": p.venue,
+            "year": p.year,
+            "note": p.note,
+            "abstract": p.abstract,
+            "key": p.key,
+        }
+        for p in survey.in_reading_order()
+    ]
+
+
+def _script_json(data: object) -> str:
+    """JSON safe inside a `<script>` element: `<`, `>` and `&` as escapes, so no text can end the element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -1,0 +1,98 @@
+"""`evlm site`: the files it writes, what the page holds (escaped), and how it treats the output folder. The search
+itself runs in a browser: tests/test_site_browser.py."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli
+from evlm_cli import db
+from evlm_cli.model import Link, Paper, Section, Survey, SurveyInfo
+
+
+def _site(cli: Cli, repo: Path, *args: str) -> Path:
+    out = repo / "site"
+    cli("site", "-o", str(out), *args)
+    return out
+
+
+def test_writes_a_self_contained_site_under_300_kb(cli: Cli, repo: Path) -> None:
+    out = _site(cli, repo)
+    names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert "index.html" in names and "assets/lunr.min.js" in names and "assets/lunr.LICENSE.txt" in names
+    assert sum((out / name).stat().st_size for name in names) < 300 * 1024
+    page = (out / "index.html").read_text(encoding="utf-8")
+    # nothing comes from another host: every script and style sheet is a relative path inside the site
+    for reference in re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', page):
+        assert not re.match(r"[a-z]+:|//", reference), reference
+        assert (out / reference).is_file()
+
+
+def test_every_paper_and_section_is_on_the_page_with_its_bibtex(cli: Cli, repo: Path) -> None:
+    page = (_site(cli, repo) / "index.html").read_text(encoding="utf-8")
+    survey = db.load(repo / "data" / "papers.toml")
+    for section in survey.sections:
+        assert f'id="sec-{section.id}"' in page
+    for paper in survey.papers:
+        assert f'id="p-{paper.key}"' in page
+    key = "mbq2024modality"
+    bibtex = cli("export", "bibtex", "--key", key).stdout
+    shown = re.search(rf'<pre class="bibtex" id="bib-{key}">(.*?)</pre>', page, re.DOTALL)
+    assert shown is not None and html.unescape(shown.group(1)) == bibtex
+    data = json.loads(re.search(r'<script id="evlm-data" type="application/json">(.*?)</script>', page).group(1))  # type: ignore[union-attr]
+    assert [p["key"] for p in data["papers"]] == [p.key for p in survey.in_reading_order()]
+
+
+def test_user_text_is_escaped_and_script_links_are_dropped(cli: Cli, tmp_path: Path) -> None:
+    hostile = "</script><script>alert(1)</script> & <b>"
+    survey = Survey(
+        SurveyInfo("T"),
+        (Section("s", "S"),),
+        (Paper("x2024", hostile, "s", year=2024, links=(Link("Paper", "https://example.org/a"),), note=hostile),),
+    )
+    path = tmp_path / "papers.toml"
+    path.write_text(db.dumps(survey), encoding="utf-8")
+    cli("--db", str(path), "site", "-o", str(tmp_path / "out"))
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page
+    assert page.count("</script>") == 3  # the data and the two scripts: the title never closes one
+
+    from evlm_cli.site.render import safe_url
+
+    assert safe_url("javascript:alert(1)") == "#"
+    assert safe_url("https://example.org/x:y") == "https://example.org/x:y"
+
+
+def test_replaces_its_own_site_but_not_another_folder(cli: Cli, repo: Path) -> None:
+    out = _site(cli, repo)
+    (out / "stale.html").write_text("old", encoding="utf-8")
+    _site(cli, repo)  # a previous evlm site is replaced as a whole
+    assert not (out / "stale.html").exists() and (out / "index.html").is_file()
+
+    other = repo / "docs-folder"
+    other.mkdir()
+    (other / "mine.txt").write_text("keep", encoding="utf-8")
+    result = cli("site", "-o", str(other), code=1)
+    assert "not empty and is not a site evlm wrote" in result.stderr and "--force" in result.stderr
+    assert (other / "mine.txt").read_text(encoding="utf-8") == "keep" and not (other / "index.html").exists()
+    cli("site", "-o", str(other), "--force")
+    assert (other / "index.html").is_file() and not (other / "mine.txt").exists()
+    assert not [p for p in repo.iterdir() if p.name.endswith(".evlm-tmp")]  # no temporary folder left behind
+
+
+@pytest.mark.parametrize("kind", ["file", "empty"])
+def test_output_that_is_a_file_is_refused_and_an_empty_folder_is_used(cli: Cli, repo: Path, kind: str) -> None:
+    target = repo / "out"
+    if kind == "file":
+        target.write_text("x", encoding="utf-8")
+        assert "is not a folder" in cli("site", "-o", str(target), code=1).stderr
+        assert target.read_text(encoding="utf-8") == "x"
+    else:
+        target.mkdir()
+        cli("site", "-o", str(target))
+        assert (target / "index.html").is_file()
