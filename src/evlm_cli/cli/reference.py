@@ -24,7 +24,7 @@ HEADER = """\
 # `evlm` command reference
 
 Every command and option, as `evlm COMMAND --help` prints them. The [README](../README.md) explains how they fit
-together.
+together; [completion.md](completion.md) sets up tab completion in your shell.
 """
 
 
