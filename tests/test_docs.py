@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,3 +59,43 @@ def test_every_option_has_help(name: str, command: Any) -> None:
 def test_readme_shows_command(name: str) -> None:
     """The README's tool section shows every command."""
     assert name in README, f"README.md does not show `{name}`"
+
+
+class TestReference:
+    """docs/cli.md is generated from the commands and checked for staleness."""
+
+    def test_current(self) -> None:
+        """The committed reference is what the generator writes now (run `python -m evlm_cli.cli.reference`)."""
+        from evlm_cli.cli import reference
+
+        assert (ROOT / reference.DOC).read_text(encoding="utf-8") == reference.render()
+
+    @pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[name for name, _ in COMMANDS])
+    def test_documents_every_command_and_option(self, name: str, command: Any) -> None:
+        """Each command, lazily loaded ones included, has its heading, and each of its options its row."""
+        from evlm_cli.cli import reference
+
+        text = reference.render()
+        assert f"## `{name}`\n" in text
+        section = text.split(f"## `{name}`\n", 1)[1].split("\n## ", 1)[0]
+        for param in command.params:
+            if param.param_type_name == "option":
+                assert all(opt in section for opt in param.opts), f"{name}: {param.opts} not in docs/cli.md"
+
+    def test_check_reports_stale(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """`--check` exits 1 with a diff on a stale file and writes nothing; the plain run fixes it; then 0."""
+        from evlm_cli.cli import reference
+
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "docs").mkdir()
+        stale = reference.render().replace("Show one paper in full.", "Show a paper.")
+        (tmp_path / reference.DOC).write_text(stale, encoding="utf-8")
+        assert reference.main(["--check"]) == 1
+        out, err = capsys.readouterr()
+        assert "+Show one paper in full." in out and "is stale" in err
+        assert (tmp_path / reference.DOC).read_text(encoding="utf-8") == stale
+        assert reference.main([]) == 0
+        assert reference.main(["--check"]) == 0
+        assert reference.main(["--bogus"]) == 2

@@ -3,17 +3,27 @@
 Typer builds a pydantic validator for every option of the command it runs, which costs about as much as a whole
 warm search, so `evlm --version` and the declared read commands (`cli._commands`, `cli._params`) are parsed here
 from their declarations and run directly. Whatever the parser is not sure of goes to the Typer app, which runs the
-same functions, with the same checks, and prints the usual help and usage errors.
+same functions, with the same checks, and prints the usual help and usage errors. Shell completion requests
+(`_EVLM_COMPLETE` set) always go to Typer, whatever the words.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+
+COMPLETE_VAR = "_EVLM_COMPLETE"
+"""Set by the completion scripts (`evlm --show-completion`) when the shell asks what may follow."""
 
 
 def main() -> None:
     """Console-script entry point."""
     argv = sys.argv[1:]
+    if COMPLETE_VAR in os.environ:  # the shell asking for completions: only Typer answers those
+        from evlm_cli.cli._app import app
+
+        app()
+        return
     if argv == ["--version"]:
         from evlm_cli import __version__
 

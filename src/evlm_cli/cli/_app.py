@@ -52,7 +52,6 @@ app = typer.Typer(
     name="evlm",
     help="Maintain the Efficient Vision Language Models survey: list, search, add, export and build it.",
     no_args_is_help=True,
-    add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},

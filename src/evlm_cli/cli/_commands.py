@@ -32,6 +32,7 @@ COMMANDS = {
     "import": Entry("import_bibtex_cmd"),  # adds the `import` group, with `import readme` from import_cmd
     "build": Entry("build_cmd"),
     "site": Entry("site_cmd"),
+    "format": Entry("format_cmd"),
     "check": Entry("check_cmd"),
 }
 """In the order `evlm --help` lists them: reading first, then changing, then maintaining."""

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from evlm_cli import db
-from evlm_cli.cli import _params
+from evlm_cli.cli import _complete, _params
+from evlm_cli.cli._complete import Completer
 from evlm_cli.location import Location, locate, require_writable
 from evlm_cli.model import Survey
 
@@ -18,7 +19,13 @@ from evlm_cli.model import Survey
 def typer_parameter(spec: _params.Option | _params.Argument) -> Any:
     """The `typer.Option` or `typer.Argument` of a declaration: same flags, help, bounds and check."""
     if isinstance(spec, _params.Argument):
-        return typer.Argument(help=spec.help, metavar=spec.metavar, callback=_callback(spec.check), show_default=False)
+        return typer.Argument(
+            help=spec.help,
+            metavar=spec.metavar,
+            callback=_callback(spec.check),
+            show_default=False,
+            autocompletion=completion(spec.complete),
+        )
     return typer.Option(
         *spec.flags,
         help=spec.help,
@@ -26,7 +33,20 @@ def typer_parameter(spec: _params.Option | _params.Argument) -> Any:
         callback=_callback(spec.check),
         min=spec.minimum,
         show_default=spec.show_default,
+        autocompletion=completion(spec.complete),
     )
+
+
+def completion(complete: Completer | None) -> Callable[..., list[tuple[str, str]]] | None:
+    """A completer (`_complete`) as Typer's `autocompletion`: it sees the root --db given on the command line."""
+    if complete is None:
+        return None
+
+    def autocompletion(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+        value = ctx.find_root().params.get("db")
+        return complete(Path(value) if value else None, incomplete)
+
+    return autocompletion
 
 
 def _callback(check: _params.Check | None) -> Callable[[Any], Any] | None:
@@ -46,6 +66,9 @@ def _callback(check: _params.Check | None) -> Callable[[Any], Any] | None:
 
 
 JsonOption = Annotated[bool, typer_parameter(_params.JSON)]
+KEYS = completion(_complete.keys)
+SECTIONS = completion(_complete.sections)
+"""`autocompletion=` for the Typer-declared options and arguments that take a citation key or a section id."""
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace what already exists.")]
 
 

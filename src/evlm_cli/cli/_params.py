@@ -19,6 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+from evlm_cli.cli import _complete
+from evlm_cli.cli._complete import Completer
+
 Check = Callable[[Any], Any]
 """Validates (and may normalise) an option's value; raises ValueError whose text is the usage error's message."""
 
@@ -26,7 +29,7 @@ Check = Callable[[Any], Any]
 class Option:
     """A command-line option, as `typer.Option` would declare it."""
 
-    __slots__ = ("check", "flags", "help", "metavar", "minimum", "show_default")
+    __slots__ = ("check", "complete", "flags", "help", "metavar", "minimum", "show_default")
 
     def __init__(
         self,
@@ -36,6 +39,7 @@ class Option:
         check: Check | None = None,
         minimum: int | None = None,
         show_default: bool = True,
+        complete: Completer | None = None,
     ) -> None:
         self.flags = flags
         self.help = help
@@ -44,17 +48,22 @@ class Option:
         self.minimum = minimum
         """The smallest integer accepted (an int option only)."""
         self.show_default = show_default
+        self.complete = complete
+        """Offers the values the shell completes (see `_complete`)."""
 
 
 class Argument:
     """A positional argument, as `typer.Argument` would declare it."""
 
-    __slots__ = ("check", "help", "metavar")
+    __slots__ = ("check", "complete", "help", "metavar")
 
-    def __init__(self, *, help: str, metavar: str | None = None, check: Check | None = None) -> None:
+    def __init__(
+        self, *, help: str, metavar: str | None = None, check: Check | None = None, complete: Completer | None = None
+    ) -> None:
         self.help = help
         self.metavar = metavar
         self.check = check
+        self.complete = complete
 
 
 class Param:
@@ -237,7 +246,10 @@ def _years(value: str) -> str:
 
 JSON = Option("--json", help="Print JSON for scripts instead of a table.")
 JsonFlag = Annotated[bool, JSON]
-SectionFilter = Annotated[str | None, Option("--section", "-s", help="Only papers in this section id or below it.")]
+SectionFilter = Annotated[
+    str | None,
+    Option("--section", "-s", help="Only papers in this section id or below it.", complete=_complete.sections),
+]
 YearRangeFilter = Annotated[
     str | None,
     Option("--year", help="Only papers of this year or range of years: 2024, 2022..2024, 2022..", check=_years),

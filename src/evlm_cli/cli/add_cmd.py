@@ -32,7 +32,12 @@ def add(
     *,
     section: Annotated[
         str | None,
-        typer.Option("--section", "-s", help="Section id (see `evlm sections`); prompted for on a terminal."),
+        typer.Option(
+            "--section",
+            "-s",
+            help="Section id (see `evlm sections`); prompted for on a terminal.",
+            autocompletion=_options.SECTIONS,
+        ),
     ] = None,
     code: Annotated[str | None, typer.Option("--code", help="URL of the paper's code.")] = None,
     venue: Annotated[

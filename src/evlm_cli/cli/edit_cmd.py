@@ -11,13 +11,21 @@ from evlm_cli.cli import _console, _options, _write, app
 from evlm_cli.errors import EvlmError
 from evlm_cli.model import Survey
 
-KeyArgument = Annotated[str, typer.Argument(help="The paper's citation key (see `evlm list`).", show_default=False)]
+KeyArgument = Annotated[
+    str,
+    typer.Argument(
+        help="The paper's citation key (see `evlm list`).", show_default=False, autocompletion=_options.KEYS
+    ),
+]
 
 
 @app.command()
 def remove(
     ctx: typer.Context,
-    keys: Annotated[list[str], typer.Argument(help="Citation keys of the papers to remove.", show_default=False)],
+    keys: Annotated[
+        list[str],
+        typer.Argument(help="Citation keys of the papers to remove.", show_default=False, autocompletion=_options.KEYS),
+    ],
     *,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     no_build: _write.NoBuildOption = False,
@@ -46,9 +54,18 @@ def move(
     ctx: typer.Context,
     key: KeyArgument,
     *,
-    section: Annotated[str, typer.Option("--section", "-s", help="The target section id.", show_default=False)],
-    before: Annotated[str | None, typer.Option("--before", help="Place it just before this paper.")] = None,
-    after: Annotated[str | None, typer.Option("--after", help="Place it just after this paper.")] = None,
+    section: Annotated[
+        str,
+        typer.Option(
+            "--section", "-s", help="The target section id.", show_default=False, autocompletion=_options.SECTIONS
+        ),
+    ],
+    before: Annotated[
+        str | None, typer.Option("--before", help="Place it just before this paper.", autocompletion=_options.KEYS)
+    ] = None,
+    after: Annotated[
+        str | None, typer.Option("--after", help="Place it just after this paper.", autocompletion=_options.KEYS)
+    ] = None,
     no_build: _write.NoBuildOption = False,
 ) -> None:
     """Move a paper to a section (at its end, or --before/--after a paper there).

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from evlm_cli.cli import _console
+from evlm_cli.cli import _complete, _console
 from evlm_cli.cli._params import Argument, Option, SectionFilter
 from evlm_cli.errors import EvlmError
 from evlm_cli.render.formats import FORMATS
@@ -43,12 +43,14 @@ def export(
             metavar="FORMAT",
             help="One of: " + ", ".join(f"{f.name} ({f.description})" for f in FORMATS.values()),
             check=_format,
+            complete=_complete.formats,
         ),
     ],
     *,
     section: SectionFilter = None,
     key: Annotated[
-        list[str] | None, Option("--key", "-k", help="Only this paper (repeat for more).", show_default=False)
+        list[str] | None,
+        Option("--key", "-k", help="Only this paper (repeat for more).", show_default=False, complete=_complete.keys),
     ] = None,
     query: Annotated[
         str | None,

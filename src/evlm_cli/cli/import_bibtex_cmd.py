@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from evlm_cli.cli import _console
-from evlm_cli.cli._options import JsonOption, location, writable_path
+from evlm_cli.cli._options import SECTIONS, JsonOption, location, writable_path
 from evlm_cli.cli._write import NoBuildOption
 from evlm_cli.cli.import_cmd import InputFile, import_app
 from evlm_cli.errors import ImportFormatError
@@ -20,7 +20,10 @@ def import_bibtex(
     file: InputFile,
     *,
     section: Annotated[
-        str, typer.Option("--section", "-s", help="The section id the papers go into.", show_default=False)
+        str,
+        typer.Option(
+            "--section", "-s", help="The section id the papers go into.", show_default=False, autocompletion=SECTIONS
+        ),
     ],
     keep_keys: Annotated[
         bool, typer.Option("--keep-keys", help="Keep the file's citation keys (when usable and free).")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
-from evlm_cli.cli import _console
+from evlm_cli.cli import _complete, _console
 from evlm_cli.cli._params import Argument, AuthorFilter, JsonFlag, SectionFilter, VenueFilter, YearRangeFilter
 
 
@@ -58,7 +58,7 @@ def _print_json_blobs(blobs: Iterator[str]) -> None:
 
 def show(
     db: Path | None,
-    key: Annotated[str, Argument(help="The paper's citation key (see `evlm list`).")],
+    key: Annotated[str, Argument(help="The paper's citation key (see `evlm list`).", complete=_complete.keys)],
     *,
     json_output: JsonFlag = False,
 ) -> int:

@@ -7,13 +7,13 @@ from typing import Annotated
 import typer
 
 from evlm_cli.cli import _console, app
-from evlm_cli.cli._options import writable_path
+from evlm_cli.cli._options import KEYS, writable_path
 
 
 @app.command()
 def rekey(
     ctx: typer.Context,
-    old: Annotated[str, typer.Argument(help="The current key.", show_default=False)],
+    old: Annotated[str, typer.Argument(help="The current key.", show_default=False, autocompletion=KEYS)],
     new: Annotated[str, typer.Argument(help="The new key: ASCII letters, digits and - _ : .", show_default=False)],
 ) -> None:
     """Rename a paper's citation key, then rebuild README.md and data/papers.bib.

@@ -7,15 +7,24 @@ from typing import Annotated
 import typer
 
 from evlm_cli.cli import _console, _write, app
-from evlm_cli.cli._options import writable_path
+from evlm_cli.cli._options import SECTIONS, writable_path
 
 section_app = typer.Typer(help="Add, rename, move and remove sections.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(section_app, name="section")
 
-SectionId = Annotated[str, typer.Argument(help="The section's id (`evlm sections` lists them).", show_default=False)]
-Parent = Annotated[str | None, typer.Option("--parent", help="The enclosing section; none for the top level.")]
-Before = Annotated[str | None, typer.Option("--before", help="Place it before this sibling section.")]
-After = Annotated[str | None, typer.Option("--after", help="Place it after this sibling section.")]
+SectionId = Annotated[
+    str,
+    typer.Argument(help="The section's id (`evlm sections` lists them).", show_default=False, autocompletion=SECTIONS),
+]
+Parent = Annotated[
+    str | None, typer.Option("--parent", help="The enclosing section; none for the top level.", autocompletion=SECTIONS)
+]
+Before = Annotated[
+    str | None, typer.Option("--before", help="Place it before this sibling section.", autocompletion=SECTIONS)
+]
+After = Annotated[
+    str | None, typer.Option("--after", help="Place it after this sibling section.", autocompletion=SECTIONS)
+]
 
 
 @section_app.command("add")
@@ -98,7 +107,10 @@ def remove(
     ctx: typer.Context,
     section_id: SectionId,
     *,
-    to: Annotated[str | None, typer.Option("--to", help="The section that takes its papers and subsections.")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="The section that takes its papers and subsections.", autocompletion=SECTIONS),
+    ] = None,
 ) -> None:
     """Remove a section; one that holds papers or subsections needs --to OTHER to take them.
 
