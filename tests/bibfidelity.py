@@ -269,7 +269,7 @@ def pandoc_format(bibliography: Path, folder: Path) -> Formatted:
     if result.returncode != 0:
         return Formatted({}, 1, len(messages), messages)
     entries = {
-        html.unescape(key): _pandoc_quirks(
+        html.unescape(key): undo_pandoc_quirks(
             " ".join(html.unescape(_TAG.sub("", body)).replace("\N{NO-BREAK SPACE}", " ").split())
         )
         for key, body in _CSL_ENTRY.findall(result.stdout)
@@ -280,11 +280,25 @@ def pandoc_format(bibliography: Path, folder: Path) -> Formatted:
 _DOTLESS_I = re.compile("\N{LATIN SMALL LETTER DOTLESS I}(?=[\u0300-\u036f])")
 
 
-def _pandoc_quirks(text: str) -> str:
-    """pandoc's output with two quirks of its BibTeX reader undone, so that they do not count as differences:
-    `{\\"\\i}` comes out as a dotless ı plus a combining accent (`Taı̈x`; read as `Taïx`, the same glyph), and a
-    `\\_` in a `doi` or `url` field is printed with its backslash (`...-9\\_33`, a broken link; read as `_`)."""
-    return unicodedata.normalize("NFC", _DOTLESS_I.sub("i", text)).replace("\\_", "_")
+_DOI_AS_URL = re.compile(r"https://doi\.org/https?://(?:dx\.)?doi\.org/")
+_MONTH_NAMES = ("January February March April May June July August September October November December").split()
+_MONTH_WRITTEN = re.compile(r"(\bmonth\s*=\s*)(?:\{(%s)\}|\"(%s)\")" % (("|".join(_MONTH_NAMES),) * 2), re.IGNORECASE)
+
+
+def undo_pandoc_quirks(text: str) -> str:
+    """pandoc's output with three quirks undone, so that they do not count as differences: `{\\"\\i}` comes out as a
+    dotless ı plus a combining accent (`Taı̈x`; read as `Taïx`, the same glyph); a `\\_` in a `doi` or `url` field is
+    printed with its backslash (`...-9\\_33`, a broken link; read as `_`); a `doi` field holding a DOI URL (the
+    source's fault) is printed after the resolver again (`https://doi.org/http://dx.doi.org/10...`, a broken link;
+    read as `https://doi.org/10...`, which the export prints)."""
+    text = unicodedata.normalize("NFC", _DOTLESS_I.sub("i", text)).replace("\\_", "_")
+    return _DOI_AS_URL.sub("https://doi.org/", text)
+
+
+def pandoc_input(bib: str) -> str:
+    """An original .bib as pandoc is given it: a month written out (`month = {July}`), which bibtex prints and
+    pandoc's reader drops (it reads `jul` and `7` only), written as the standard macro (`month = jul`)."""
+    return _MONTH_WRITTEN.sub(lambda m: m.group(1) + (m.group(2) or m.group(3))[:3].lower(), bib)
 
 
 def biber_validate(bib: str, folder: Path) -> Formatted:
@@ -418,7 +432,7 @@ def measure(source: Path, workdir: Path, *, bibtex: bool = True, pandoc: bool = 
     if pandoc:
         original = workdir / "pandoc" / "original.bibtex"  # .bibtex: pandoc reads .bib files as BibLaTeX
         original.parent.mkdir(parents=True, exist_ok=True)
-        original.write_text(text, encoding="utf-8")
+        original.write_text(pandoc_input(text), encoding="utf-8")
         exported = workdir / "pandoc" / "export.json"
         exported.write_text(trip.csl_json, encoding="utf-8")
         report.comparisons["pandoc"] = compare(

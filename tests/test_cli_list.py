@@ -61,6 +61,30 @@ class TestShow:
         assert "Pre-deployment Techniques > Other Methods" in out
         assert "https://arxiv.org/html/2408.11049v1" in out
 
+    def test_show_a_citation_record(self, cli: Cli, repo: Path, tmp_path: Path) -> None:
+        """An imported record's fields (container, volume, pages, publisher, aliases, the source's other fields) are in
+        the table, from the search index; an alias shows the paper it names."""
+        source = tmp_path / "refs.bib"
+        source.write_text(
+            "@article{Lamport78, author = {Leslie Lamport}, title = {Time, Clocks}, journal = {Commun. {ACM}},"
+            " volume = {21}, number = {7}, pages = {558--565}, month = jul, year = {1978}, publisher = {ACM},"
+            " doi = {10.1145/359545.359563}, timestamp = {Fri, 01 Jan 2021}}\n"
+            "@article{Lamport78b, title = {Time, clocks}, author = {Leslie Lamport}, journal = {CACM}, year = 1978,"
+            " doi = {10.1145/359545.359563}}\n",
+            encoding="utf-8",
+        )
+        cli("import", "bibtex", str(source), "--section", "memory-efficient", "--keep-keys", "--no-build")
+        out = cli("show", "Lamport78").stdout
+        rows = {
+            line.split(maxsplit=1)[0]: line.split(maxsplit=1)[1].strip() for line in out.splitlines() if line.strip()
+        }
+        assert rows["type"] == "article" and rows["container"] == "Commun. ACM"
+        assert rows["container_tex"] == "Commun. {ACM}"
+        assert (rows["volume"], rows["number"], rows["pages"], rows["month"]) == ("21", "7", "558--565", "7")
+        assert (rows["publisher"], rows["aliases"]) == ("ACM", "Lamport78b")
+        assert rows["extra"] == "timestamp = {Fri, 01 Jan 2021}"
+        assert cli("show", "Lamport78b").stdout == out
+
     def test_unknown_key_suggests(self, cli: Cli, repo: Path) -> None:
         """An unknown key names the closest keys."""
         result = cli("show", "mbq2024", code=1)

@@ -153,6 +153,63 @@ class TestEditFunctions:
         )
         assert (edited.tags, edited.note) == (("quantization", "mllm"), "accepted")
 
+    def test_edit_bibliographic_fields(self) -> None:
+        """The record's fields: checked ones written the standard way, a stale LaTeX form of a changed text dropped."""
+        start = dataclasses.replace(
+            SURVEY.paper("mbq2024modality"), title_tex="MBQ {old}", container_tex="Proc. {I}", container="Proc. I"
+        )
+        survey = dataclasses.replace(SURVEY, papers=tuple(start if p.key == start.key else p for p in SURVEY.papers))
+        changes = [
+            ("type", "Conference"),
+            ("editors", "Ada Lovelace; van der Berg, Jan"),
+            ("container", " Proceedings of  CVPR "),
+            ("month", "Sept."),
+            ("pages", "12 - 34"),
+            ("isbn", "978-0-201-13447-6"),
+            ("issn", "00010782"),
+            ("url", "https://example.org/mbq"),
+            ("title", "MBQ"),
+            *[(name, f"{name} text") for name in ("volume", "publisher", "address", "howpublished", "bib_note")],
+        ]
+        edited = edit.edit(survey, "mbq2024modality", changes).paper("mbq2024modality")
+        assert (edited.type, edited.editors) == ("inproceedings", ("Ada Lovelace", "van der Berg, Jan"))
+        assert (edited.container, edited.container_tex, edited.title_tex) == ("Proceedings of CVPR", "", "")
+        assert (edited.month, edited.pages, edited.isbn, edited.issn) == (9, "12--34", "978-0-201-13447-6", "0001-0782")
+        assert (edited.url, edited.volume, edited.bib_note) == (
+            "https://example.org/mbq",
+            "volume text",
+            "bib_note text",
+        )
+        for value, month in (("7", 7), ("jul", 7), ("July", 7), ("DEC", 12), ("", None)):
+            assert edit.edit(survey, "mbq2024modality", [("month", value)]).paper("mbq2024modality").month == month
+        for value, pages in (("e123", "e123"), ("12--34", "12--34"), ("xii–xiv", "xii--xiv"), ("5, 7-9", "5, 7--9")):
+            assert edit.edit(survey, "mbq2024modality", [("pages", value)]).paper("mbq2024modality").pages == pages
+        cleared = edit.edit(survey, "mbq2024modality", [("type", ""), ("isbn", "")]).paper("mbq2024modality")
+        assert (cleared.type, cleared.isbn) == ("", "")
+
+    @pytest.mark.parametrize(
+        ("change", "message"),
+        [
+            (("type", "artcle"), "unknown entry type 'artcle'.*did you mean 'article'"),
+            (("month", "13"), r"month must be 1\.\.12 or a month's name"),
+            (("month", "Juli"), "month must be"),
+            (("pages", "twelve to 34"), "pages must look like 12--34"),
+            (("pages", "12--"), "pages must look like"),
+            (("isbn", "978-0-201-13447-7"), "wrong check digit"),
+            (("isbn", "12345"), "10 or 13 digits"),
+            (("issn", "0001-0783"), "wrong check digit"),
+            (("url", "example.org"), "malformed URL"),
+            (("edition", "x"), ""),  # free text: accepted
+        ],
+    )
+    def test_edit_bibliographic_validation(self, change: tuple[str, str], message: str) -> None:
+        if not message:
+            edit.edit(SURVEY, "mbq2024modality", [change])
+            return
+        with pytest.raises(EvlmError, match=message) as error:
+            edit.edit(SURVEY, "mbq2024modality", [change])
+        assert "\n" not in str(error.value.message)
+
     @pytest.mark.parametrize(
         ("change", "message"),
         [
@@ -251,6 +308,16 @@ class TestCli:
         assert (edited.venue, edited.year, edited.authors) == ("CVPR", 2025, ("Shiyao Li",))
         assert "<ins>CVPR, 2025</ins>" in readme(repo)
         assert_in_step(cli, db_path)
+
+    def test_edit_a_record_field(self, cli: Cli, db_path: Path) -> None:
+        """The record's fields through the CLI: set, exported; a bad value is one line naming the field's form."""
+        cli("edit", "mbq2024modality", "--set", "type=article", "--set", "container=J. Vis.", "--set", "pages=3-9")
+        exported = cli("export", "bibtex", "--key", "mbq2024modality").stdout
+        assert exported.startswith("@article{mbq2024modality,") and "pages = {3--9}" in exported
+        assert "journal = {J. Vis.}" in exported
+        result = cli("edit", "mbq2024modality", "--set", "type=jornal", code=1)
+        assert result.stderr.count("\n") == 1 and "unknown entry type 'jornal'" in result.stderr
+        assert "month must be 1..12" in cli("edit", "mbq2024modality", "--set", "month=0", code=1).stderr
 
     def test_edit_invalid_changes_nothing(self, cli: Cli, db_path: Path, repo: Path) -> None:
         """An invalid edit is one line on stderr, exit 1, and neither file changes."""

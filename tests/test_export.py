@@ -88,6 +88,20 @@ class TestFormats:
         assert "is not one of" not in result.stderr and "validation" not in result.stderr.lower()
         assert cli("export", "BibTeX", "-k", "mbq2024modality").stdout.startswith("@")
 
+    def test_links_option(self, cli: Cli, repo: Path) -> None:
+        """`--links` adds the survey's other links as fields named after their labels (bibtex, biblatex); without it
+        the entry holds only what the styles read; a format with no place for links refuses it."""
+        cli("edit", "mbq2024modality", "--set", "link.Project Page=https://example.org/mbq", "--no-build")
+        plain = cli("export", "bibtex", "--key", "mbq2024modality").stdout
+        assert "code =" not in plain and "projectpage" not in plain
+        for fmt in ("bibtex", "biblatex"):
+            linked = cli("export", fmt, "--key", "mbq2024modality", "--links").stdout
+            assert "code = {https://github.com/thu-nics/MBQ}" in linked
+            assert "projectpage = {https://example.org/mbq}" in linked
+            assert linked.count("github.com/thu-nics/MBQ") == 1  # once, not also as the url
+        result = cli("export", "ris", "--key", "mbq2024modality", "--links", code=1)
+        assert "ris has no place for links" in result.stderr and result.stderr.count("\n") == 1
+
 
 class TestSelection:
     def test_section_includes_subsections(self, cli: Cli, repo: Path) -> None:

@@ -128,6 +128,63 @@ class TestExports:
             assert line in lines, line
 
 
+def imported_from(text: str) -> list[Paper]:
+    survey = Survey(info=SurveyInfo(title="t"), sections=(Section("s", "S"),))
+    return list(parse_bibtex(text, survey, "s", keep_keys=True, today=dt.date(2024, 1, 1)).papers)
+
+
+CHAPTERS = r"""
+@incollection{GM05, author = {Dan Geiger and S.L. Salas}, title = {Structured inference}, year = 2005,
+  booktitle = {Proceedings of Tenth Workshop, {\rm The Barbados}, Part {I}}}
+@incollection{Kong, author = {Wei-Chang Kong}, title = {Chapter 9}, year = 2002,
+  booktitle = {E-commerce and cultural values (Incoll-w-text (chap 9) 'title')}}
+"""
+
+
+class TestAsWritten:
+    """What pandoc and bibtex read in a source's book titles survives import and export (benchmarks/README.md)."""
+
+    def test_a_book_titles_latex_is_kept_and_written_back(self) -> None:
+        barbados, kong = imported_from(CHAPTERS)
+        assert barbados.container == "Proceedings of Tenth Workshop, The Barbados, Part I"
+        assert barbados.container_tex == r"Proceedings of Tenth Workshop, {\rm The Barbados}, Part {I}"
+        assert kong.container_tex == ""  # written as the export derives it: nothing to keep
+        text = render_bibtex([barbados])
+        assert r"booktitle = {Proceedings of Tenth Workshop, {\rm The Barbados}, Part {I}}" in text
+        survey = Survey(info=SurveyInfo(title="t"), sections=(Section("s", "S"),), papers=(barbados,))
+        assert db.loads(db.dumps(survey)).papers == (barbados,)
+
+    def test_csl_reads_book_titles_names_and_quotes_as_pandoc(self) -> None:
+        """Braced parts keep their case in the sentence-case book title; a `'` is a closing quote; a capital after a
+        parenthesis is no acronym; run-together initials are spaced."""
+        barbados, kong = json.loads(render_csl_json(imported_from(CHAPTERS)))
+        assert barbados["container-title"] == "Proceedings of tenth workshop, The Barbados, part I"  # as pandoc
+        assert barbados["author"][1] == {"family": "Salas", "given": "S. L."}
+        quoted = "\N{RIGHT SINGLE QUOTATION MARK}title\N{RIGHT SINGLE QUOTATION MARK}"
+        assert kong["container-title"] == f"E-commerce and cultural values (incoll-w-text (chap 9) {quoted})"
+
+    def test_a_periodical_keeps_its_type(self) -> None:
+        """acmart's `@periodical` (a journal's special issue): classic styles format it as `@misc`, so it is written
+        as one, with its journal; BibLaTeX has the type (and no journal field); CSL reads it as pandoc does."""
+        [paper] = imported_from(
+            '@periodical{JCohen96, editor = "Jacques Cohen", title = "Special issue: Digital Libraries",'
+            ' journal = "Commun. {ACM}", volume = "39", number = "11", month = nov, year = "1996"}'
+        )
+        assert (paper.type, paper.container, paper.extra) == ("periodical", "", (("journal", "Commun. {ACM}"),))
+        classic = render_bibtex([paper])
+        assert classic.startswith("@misc{JCohen96,") and "journal = {Commun. {ACM}}" in classic
+        biblatex = render_biblatex([paper])
+        assert biblatex.startswith("@periodical{JCohen96,") and "journal" not in biblatex
+        [item] = json.loads(render_csl_json([paper]))
+        assert (item["type"], item["container-title"], item["issue"], item["volume"]) == (
+            "article-journal",
+            "Special issue: Digital Libraries",
+            "11",
+            "39",
+        )
+        assert "TY  - JFULL" in render_ris([paper])
+
+
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzÄÉéü", min_size=1, max_size=6)
 
 

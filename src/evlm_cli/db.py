@@ -381,8 +381,8 @@ def _paper(raw: dict[str, Any], index: int) -> Paper:
 
 
 _BIB_STRINGS = (
-    "container volume number pages edition series publisher address school institution organization howpublished "
-    "isbn issn url crossref bib_note"
+    "container container_tex volume number pages edition series publisher address school institution organization "
+    "howpublished isbn issn url crossref bib_note"
 ).split()
 """The schema-2 string fields of a paper, read alike."""
 

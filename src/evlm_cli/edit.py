@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from evlm_cli import dedupe, ids
 from evlm_cli.errors import DatabaseError, EvlmError
 from evlm_cli.keys import make_key
-from evlm_cli.model import Link, Paper, Survey, check_paper, taken_keys
+from evlm_cli.model import TYPES, Link, Paper, Survey, check_paper, normalize_type, taken_keys
 from evlm_cli.text import closest, normalize_space, quoted
 
 if TYPE_CHECKING:
@@ -144,7 +145,14 @@ def move(survey: Survey, key: str, section: str, *, before: str | None = None, a
 
 # -- editing ----------------------------------------------------------------------------------------
 
-EDITABLE = ("title", "authors", "venue", "year", "paper", "code", "link.LABEL", "links", "tags", "note", "abstract")
+_BIB_TEXT = (
+    "container volume number edition series publisher address school institution organization howpublished bib_note"
+).split()
+"""Bibliographic fields set as they are typed (white space collapsed)."""
+EDITABLE = (
+    *("title", "authors", "venue", "year", "paper", "code", "link.LABEL", "links", "tags", "note", "abstract"),
+    *("type", "editors", "month", "pages", "isbn", "issn", "url", *_BIB_TEXT),
+)
 """What `evlm edit --set` changes. The key never changes here (`evlm rekey` renames on purpose)."""
 
 
@@ -211,9 +219,18 @@ def _apply(paper: Paper, field: str, value: str) -> Paper:
     if field == "title":
         if not value:
             raise EvlmError("title cannot be empty", where=where)
-        return dataclasses.replace(paper, title=normalize_space(value))
-    if field == "authors":
-        return dataclasses.replace(paper, authors=tuple(normalize_space(a) for a in value.split(";") if a.strip()))
+        return dataclasses.replace(paper, title=normalize_space(value), title_tex="")  # the source's LaTeX is stale
+    if field in ("authors", "editors"):
+        names: dict[str, Any] = {field: tuple(normalize_space(a) for a in value.split(";") if a.strip())}
+        return dataclasses.replace(paper, **names)
+    if field in _BIB_TEXT:
+        changes: dict[str, Any] = {field: normalize_space(value)}
+        if field == "container":
+            changes["container_tex"] = ""  # the source's LaTeX is stale
+        return dataclasses.replace(paper, **changes)
+    if field in _CHECKED:
+        checked: dict[str, Any] = {field: _CHECKED[field](normalize_space(value), where)}
+        return dataclasses.replace(paper, **checked)
     if field == "venue":
         return dataclasses.replace(paper, venue=normalize_space(value))
     if field == "note":
@@ -237,6 +254,92 @@ def _apply(paper: Paper, field: str, value: str) -> Paper:
     suggestion = closest(field, [f for f in EDITABLE if f != "link.LABEL"], n=1)
     hint = f"did you mean {suggestion[0]!r}? " if suggestion else ""
     raise EvlmError(f"cannot edit field {quoted(field)}", where=where, hint=hint + "editable: " + ", ".join(EDITABLE))
+
+
+def _type(value: str, where: str) -> str:
+    """One of model.TYPES (or another name of one: `conference`, `chapter`); empty derives it from the venue."""
+    found = normalize_type(value) if value else ""
+    if found is None:
+        suggestion = closest(value, TYPES, n=1)
+        hint = f"did you mean {suggestion[0]!r}? " if suggestion else ""
+        raise EvlmError(f"unknown entry type {quoted(value)}", where=where, hint=hint + "types: " + ", ".join(TYPES))
+    return found
+
+
+def _month(value: str, where: str) -> int | None:
+    """1..12 from `7`, `jul`, `Jul.` or `July`; None for an empty value."""
+    from evlm_cli.importers.bibtex import MONTHS
+
+    if not value:
+        return None
+    text = value.lower().rstrip(".")
+    if text.isdigit() and 1 <= int(text) <= 12:
+        return int(text)
+    for number, (short, name) in enumerate(MONTHS.items(), start=1):
+        if text in (short, name.lower()) or (short == "sep" and text == "sept"):
+            return number
+    raise EvlmError(f"month must be 1..12 or a month's name (jul, July), not {quoted(value)}", where=where)
+
+
+_PAGE = r"(?:[A-Za-z]{0,3}\d+[A-Za-z]?|[ivxlcdm]+|[IVXLCDM]+)"
+_PAGES = re.compile(rf"{_PAGE}(?:\s*(?:--?|–|—)\s*{_PAGE}|\+)?(?:\s*,\s*{_PAGE}(?:\s*(?:--?|–|—)\s*{_PAGE})?)*")
+
+
+def _pages(value: str, where: str) -> str:
+    """A page, a range or a list of them (`12--34`, `12-34`, `e123`, `xii`, `5, 7--9`); a range is written with
+    BibTeX's `--`, which every export reads."""
+    if value and not _PAGES.fullmatch(value):
+        raise EvlmError(f"pages must look like 12--34, 12-34 or e123, not {quoted(value)}", where=where)
+    return re.sub(r"\s*(?:--?|–|—)\s*", "--", value)
+
+
+def _isbn(value: str, where: str) -> str:
+    """An ISBN-10 or ISBN-13 with a right check digit, hyphens and spaces as typed."""
+    digits = re.sub(r"[\s-]", "", value).upper()
+    if not value:
+        return ""
+    if re.fullmatch(r"\d{9}[\dX]", digits):
+        valid = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(digits)) % 11 == 0
+    elif re.fullmatch(r"\d{13}", digits):
+        valid = sum((3 if i % 2 else 1) * int(c) for i, c in enumerate(digits)) % 10 == 0
+    else:
+        raise EvlmError(
+            f"isbn must have 10 or 13 digits, not {quoted(value)}", where=where, hint="e.g. 978-0-201-13447-6"
+        )
+    if not valid:
+        raise EvlmError(f"isbn {quoted(value)} has a wrong check digit", where=where, hint="a typo? copy it again")
+    return value
+
+
+def _issn(value: str, where: str) -> str:
+    """`NNNN-NNNC` with a right check digit (C may be X)."""
+    if not value:
+        return ""
+    match = re.fullmatch(r"(\d{4})-?(\d{3}[\dXx])", value)
+    if match is None:
+        raise EvlmError(f"issn must look like 0001-0782, not {quoted(value)}", where=where)
+    digits = (match.group(1) + match.group(2)).upper()
+    total = sum((8 - i) * int(c) for i, c in enumerate(digits[:7])) + (10 if digits[7] == "X" else int(digits[7]))
+    if total % 11:
+        raise EvlmError(f"issn {quoted(value)} has a wrong check digit", where=where, hint="a typo? copy it again")
+    return f"{digits[:4]}-{digits[4:]}"
+
+
+def _url(value: str, where: str) -> str:
+    if value and not ids.is_valid_url(value):
+        raise EvlmError(f"malformed URL {value!r}", where=where, hint="use an absolute http(s) URL")
+    return value
+
+
+_CHECKED: dict[str, Callable[[str, str], Any]] = {
+    "type": _type,
+    "month": _month,
+    "pages": _pages,
+    "isbn": _isbn,
+    "issn": _issn,
+    "url": _url,
+}
+"""Fields whose value is checked (and written the standard way) before it is set: (value, where) -> field value."""
 
 
 def _set_link(paper: Paper, label: str, url: str) -> tuple[Link, ...]:

@@ -59,12 +59,14 @@ TYPES = (
     "techreport",
     "manual",
     "booklet",
+    "periodical",
     "misc",
     "online",
     "preprint",
     "unpublished",
 )
-"""Entry types a paper can have: the classic BibTeX ones, plus `online` and `preprint` (BibLaTeX)."""
+"""Entry types a paper can have: the classic BibTeX ones, plus `online`, `preprint` and `periodical` (a whole issue of
+a journal; BibLaTeX's, and acmart's, which classic styles format as `@misc`)."""
 TYPE_ALIASES = {
     "conference": "inproceedings",
     "paper-conference": "inproceedings",
@@ -109,7 +111,10 @@ class Paper:
     venue: str = ""
     """The short venue the README shows (`NeurIPS`); `container` holds the full name."""
     container: str = ""
-    """Journal, or the title of the book or proceedings, as written."""
+    """Journal, or the title of the book or proceedings, as readable text."""
+    container_tex: str = ""
+    """The container exactly as a BibTeX source wrote it (`Proceedings, Part {I}`, `{\\rm The Barbados}`), kept like
+    `title_tex` when it differs from what the exporters derive from `container`."""
     volume: str = ""
     number: str = ""
     pages: str = ""

@@ -94,7 +94,7 @@ def edit_paper(
             "--set",
             metavar="FIELD=VALUE",
             help="A change; repeat. Fields: " + ", ".join(editing.EDITABLE) + ". "
-            "authors are separated by ';', tags by ','; an empty value clears.",
+            "authors and editors are separated by ';', tags by ','; an empty value clears.",
             show_default=False,
         ),
     ],

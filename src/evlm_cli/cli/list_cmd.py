@@ -62,7 +62,9 @@ def show(
     *,
     json_output: JsonFlag = False,
 ) -> int:
-    """Show one paper in full.
+    """Show one paper in full: the survey's fields and its citation record (type, container, volume, pages, ...).
+
+    A key an imported duplicate had (an alias) shows the paper it names.
 
     Example: evlm show mbq2024modality
     """
@@ -83,6 +85,8 @@ def show(
             text = "\n".join(f"{link['label']}: {link['url']}" for link in value)
         elif name == "section":
             text = f"{value} ({section_path})"
+        elif name == "extra":  # the source's other BibTeX fields, as written
+            text = "\n".join(f"{field} = {{{written}}}" for field, written in value.items())
         elif isinstance(value, list):
             text = "; ".join(str(v) for v in value)
         else:

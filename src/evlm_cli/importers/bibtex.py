@@ -364,6 +364,9 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
     journal = text("journal") or text("journaltitle")
     container_name = container_field(entry_type)
     container = {"journal": journal, "booktitle": text("booktitle")}.get(container_name or "", "")
+    container_source = raw.get("booktitle", "") if container_name == "booktitle" else ""
+    if container_name == "journal":
+        container_source = raw["journal"] if text("journal") else raw.get("journaltitle", "")
     for name in ("journal", "journaltitle", "booktitle"):
         if name in raw and not (name == container_name or (name == "journaltitle" and container_name == "journal")):
             extra.append((name, raw[name]))
@@ -411,6 +414,7 @@ def _paper(entry: Entry, macros: dict[str, str], section: str, added: dt.date) -
         month=month,
         venue=venue,
         container=container,
+        container_tex=_container_tex(container_source, container),
         pages=normalize_space(raw.get("pages", "")),
         bib_note=_readable(raw.get("note", "")),
         links=tuple(links),
@@ -440,6 +444,15 @@ def _title_tex(source: str, title: str) -> str:
 
     written = normalize_space(source)
     return "" if written == title_latex(title) else written
+
+
+def _container_tex(source: str, container: str) -> str:
+    """The container's LaTeX as the file wrote it (`Proceedings, Part {I}`), or empty when the export would write the
+    same from `container`."""
+    from evlm_cli.latex import encode
+
+    written = normalize_space(source)
+    return "" if not container or written == encode(container) else written
 
 
 def _month(value: str) -> int | None:

@@ -37,6 +37,7 @@ PROPER_NOUNS = frozenset(
 )
 """Words styles must not lower-case even though only their first letter is a capital."""
 _PART_SEPARATORS = re.compile(r"[-/]")
+_WORD_PUNCTUATION = ".,:;!?()[]'\""
 _URL_UNSAFE = {"{": "%7B", "}": "%7D", "\\": "%5C", '"': "%22", " ": "%20"}
 
 
@@ -56,10 +57,10 @@ def _encode_word(word: str) -> str:
 
 def _is_protected(word: str) -> bool:
     """A word with a capital after its first letter (`CLIP`, `ViT`, `Q-VLM`, `3D`) or a known proper noun."""
-    parts = _PART_SEPARATORS.split(word)
+    parts = _PART_SEPARATORS.split(word.strip(_WORD_PUNCTUATION))  # `(Incoll-w-text`: a capital, not a capital after
     if any(any(c.isupper() for c in part[1:]) for part in parts):
         return True
-    return word.strip(".,:;!?()[]'\"") in PROPER_NOUNS
+    return word.strip(_WORD_PUNCTUATION) in PROPER_NOUNS
 
 
 def _words_latex(text: str) -> str:
@@ -154,7 +155,7 @@ def _braced(text: str) -> str:
 
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _BRACKETED_URL = re.compile(r"<(https?://[^\s<>]+)>")
-_CLASSIC_TYPES = {"online": "misc", "preprint": "misc"}
+_CLASSIC_TYPES = {"online": "misc", "preprint": "misc", "periodical": "misc"}
 """The types classic styles do not know, and what they become."""
 _BIBLATEX_TYPES = {
     "phdthesis": ("thesis", "phdthesis"),
@@ -222,7 +223,10 @@ def _fields(paper: Paper, *, biblatex: bool, links: bool = False) -> tuple[str, 
     if biblatex and where == "journal":
         where = "journaltitle"
     if where and container:
-        add(where, container)
+        if paper.container and paper.container_tex and _balanced(paper.container_tex):
+            fields.append((where, _braced(paper.container_tex)))  # as the source wrote it
+        else:
+            add(where, container)
     elif derived and kind(paper) is Kind.PREPRINT:
         if not biblatex:
             add("howpublished", f"arXiv:{paper.arxiv}")  # what plain and alpha print for a preprint

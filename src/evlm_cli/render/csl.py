@@ -42,6 +42,7 @@ _CSL_TYPES = {
     "techreport": "report",
     "manual": "book",  # as pandoc reads @manual: CSL has no manual type
     "booklet": "pamphlet",
+    "periodical": "article-journal",  # as pandoc reads it: the issue's title is also the container
     "misc": "document",
     "online": "webpage",
     "preprint": "article",
@@ -56,13 +57,18 @@ _INHERITED = "editors volume number series publisher address organization isbn i
 """Fields a paper takes from the paper its `crossref` names when it has none of its own, as BibTeX does."""
 
 
+_INITIALS = re.compile(r"(\b\w\.)(?=\w)")
+"""An initial run into the next one (`S.L.`): CSL spaces them (`S. L.`), as pandoc reads a .bib."""
+
+
 def _person(parts: NameParts) -> dict[str, str]:
     """A CSL name: family, given, particle and suffix apart, or a `literal` for an organisation or a mononym.
 
-    BibTeX's von part is a dropping particle (biblatex's default, and pandoc's reading of a .bib)."""
+    BibTeX's von part is a dropping particle (biblatex's default, and pandoc's reading of a .bib); initials are
+    spaced."""
     if not (parts.first and parts.last):
         return {"literal": literal(parts)}
-    person = {"family": parts.surname, "given": parts.given}
+    person = {"family": parts.surname, "given": _INITIALS.sub(r"\1 ", parts.given)}
     if parts.von:
         person["dropping-particle"] = parts.particle
     if parts.jr:
@@ -165,8 +171,8 @@ def _keeping_space(text: str, decode: Callable[[str], str]) -> str:
 
 
 def _smart_quotes(text: str) -> str:
-    """Straight apostrophes and quotes as typographic ones, as pandoc reads LaTeX: `holder's` -> `holder’s`."""
-    text = re.sub(r"(^|[\s(\[{—–-])'(?=[^\W\d_])", "\\1\N{LEFT SINGLE QUOTATION MARK}", text)
+    """Straight apostrophes as typographic ones, as LaTeX (and pandoc) reads them: a `'` is always a closing quote
+    (`holder's` -> `holder’s`, `'title'` -> `’title’`; an opening one is written `` ` ``)."""
     return text.replace("'", "\N{RIGHT SINGLE QUOTATION MARK}")
 
 
@@ -188,11 +194,13 @@ def _bibliographic(paper: Paper, data: dict[str, Any]) -> None:
     if editors:
         data["editor"] = editors
     if paper.container:
-        container = sentence_case(title_latex(paper.container)) if paper.type in _PARTS else paper.container
-        data["container-title"] = container
+        book_title = sentence_case(paper.container_tex or title_latex(paper.container))
+        data["container-title"] = book_title if paper.type in _PARTS else paper.container
+    elif paper.type == "periodical":
+        data["container-title"] = paper.title  # BibLaTeX's @periodical: its title names the periodical
     if paper.month and "issued" in data:
         data["issued"] = {"date-parts": [[paper.year, paper.month]]}
-    number = {"issue": paper.number} if paper.type == "article" else {}
+    number = {"issue": paper.number} if paper.type in ("article", "periodical") else {}
     if paper.type in _BOOKISH:
         number = {"collection-number": paper.number}
     publishers = (paper.school, paper.institution, paper.organization, paper.howpublished, paper.publisher)
@@ -283,7 +291,9 @@ def _with_crossref(paper: Paper, by_key: dict[str, Paper]) -> Paper:
         name: getattr(parent, name) for name in _INHERITED if not getattr(paper, name) and getattr(parent, name)
     }
     if not paper.container:
-        inherited["container"] = _decoded(dict(parent.extra).get("booktitle", "")) or parent.title
+        booktitle = dict(parent.extra).get("booktitle", "")
+        inherited["container"] = _decoded(booktitle) or parent.title
+        inherited["container_tex"] = normalize_space(booktitle) if _decoded(booktitle) else parent.title_tex
     return replace(paper, **inherited)
 
 

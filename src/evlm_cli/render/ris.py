@@ -22,6 +22,7 @@ _RIS_TYPES = {
     "techreport": "RPRT",
     "manual": "RPRT",
     "booklet": "PAMP",
+    "periodical": "JFULL",
     "misc": "GEN",
     "online": "ELEC",
     "preprint": "UNPB",

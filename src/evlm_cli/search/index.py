@@ -200,8 +200,13 @@ class Index:
         return [row[0] for row in self.conn.execute("SELECT citekey FROM docs ORDER BY position")]
 
     def paper(self, key: str) -> tuple[dict[str, Any], str]:
-        """One paper's JSON and its section path; NotFoundError naming the closest keys otherwise."""
+        """One paper's JSON and its section path (for an alias, its paper's); NotFoundError naming the closest keys
+        otherwise."""
         row = self.conn.execute("SELECT json, section FROM docs WHERE citekey = ?", (key,)).fetchone()
+        if row is None:  # an alias: rare, so looked up in the JSON rather than in a column of its own
+            pattern = '%"aliases": [%' + json.dumps(key) + "%"
+            candidates = self.conn.execute("SELECT json, section FROM docs WHERE json LIKE ?", (pattern,))
+            row = next((found for found in candidates if key in json.loads(found[0]).get("aliases", ())), None)
         if row is None:
             hint = did_you_mean(key, self.keys()) or "`evlm list` lists them"
             raise NotFoundError(f"no paper {quoted(key)}", hint=hint)
