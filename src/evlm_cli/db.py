@@ -16,6 +16,7 @@ from typing import Any
 
 from evlm_cli.errors import DatabaseError
 from evlm_cli.fsutil import atomic_write, locked
+from evlm_cli.inputfile import DATABASE_LIMIT, read_text
 from evlm_cli.model import SCHEMA_VERSION, Link, Paper, Section, Survey, SurveyInfo, validate, validate_all
 from evlm_cli.text import closest
 
@@ -105,19 +106,22 @@ _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 def load(path: Path) -> Survey:
     """Read and validate a database; every problem is a DatabaseError naming the file, line and field."""
-    return loads(_read(path), source=str(path))
+    return loads(read(path), source=str(path))
 
 
-def _read(path: Path) -> str:
-    """A database's text; DatabaseError saying why it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DatabaseError(
-            "no such database", where=str(path), hint="create one with `evlm import readme README.md`"
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DatabaseError(f"cannot read: {error}", where=str(path)) from None
+def read(path: Path) -> str:
+    """A database's text (a leading byte order mark dropped); DatabaseError saying why it cannot be read, also when
+    it is not a regular file of at most `inputfile.DATABASE_LIMIT` bytes."""
+    return read_text(
+        path,
+        what="database",
+        limit=DATABASE_LIMIT,
+        error=DatabaseError,
+        missing_hint="create one with `evlm import readme README.md`",
+    )
+
+
+_read = read  # the name the write path uses
 
 
 def loads(text: str, *, source: str = "<database>") -> Survey:
@@ -157,9 +161,11 @@ class Checked:
 
 
 def check_text(text: str, *, source: str = "<database>") -> Checked:
-    """Parse and validate database text, collecting every problem: per-record type errors, then schema errors."""
+    """Parse and validate database text, collecting every problem: per-record type errors, then schema errors.
+
+    A leading byte order mark (some Windows editors write one) is ignored."""
     try:
-        raw = toml_reader.loads(text)
+        raw = toml_reader.loads(text.removeprefix("\ufeff"))
     except toml_reader.TOMLDecodeError as error:
         message = str(error)
         position = _TOML_POSITION.search(message)

@@ -10,7 +10,8 @@ import typer
 from evlm_cli import db
 from evlm_cli.cli import _console, app
 from evlm_cli.cli._options import ForceOption, location
-from evlm_cli.errors import ImportFormatError
+from evlm_cli.errors import DatabaseError, ImportFormatError
+from evlm_cli.inputfile import IMPORT_LIMIT, read_text, refuse_special
 
 import_app = typer.Typer(
     help="Create or extend the database from other formats.", no_args_is_help=True, rich_markup_mode=None
@@ -21,17 +22,8 @@ InputFile = Annotated[Path, typer.Argument(help="The file to import.", show_defa
 
 
 def read_input(path: Path) -> str:
-    """Read an input file as UTF-8 text, or an ImportFormatError saying why not."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ImportFormatError("no such file", where=str(path)) from None
-    except UnicodeDecodeError as error:
-        raise ImportFormatError(
-            f"not UTF-8 text (byte {error.start})", where=str(path), hint="convert it to UTF-8"
-        ) from None
-    except OSError as error:
-        raise ImportFormatError(f"cannot read: {error.strerror}", where=str(path)) from None
+    """Read an input file as UTF-8 text (a byte order mark dropped), or an ImportFormatError saying why not."""
+    return read_text(path, what="file to import", limit=IMPORT_LIMIT, error=ImportFormatError)
 
 
 @import_app.command("readme")
@@ -53,6 +45,7 @@ def import_readme(
 
     where = location(ctx)
     target = where.path if where.writable else db.DEFAULT_RELATIVE
+    refuse_special(target, what="database", error=DatabaseError)  # --force must not replace a pipe or a device
     result = parse_readme(read_input(file))
     if not result.survey.sections and not result.survey.papers:
         raise ImportFormatError(
