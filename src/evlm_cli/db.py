@@ -191,6 +191,8 @@ def check_text(text: str, *, source: str = "<database>") -> Checked:
 def _add_lines(text: str, source: str, problems: list[DatabaseError]) -> None:
     """Put `source:line:` in front of each problem's `where`; a duplicate points at its own (later) record."""
     tables = {table: _all_record_lines(text, table) for table in ("papers", "sections")}
+    header = next((n for n, line in enumerate(text.splitlines(), start=1) if line.strip() == "[survey]"), None)
+    tables["survey"] = {"": [header]} if header else {}
     duplicates: dict[tuple[str, str], int] = {}
     for error in problems:
         line = None

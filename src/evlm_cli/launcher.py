@@ -28,7 +28,9 @@ def main() -> None:
 
         sys.stdout.write(f"evlm {__version__}\n")
         return
-    fast = _parse_search(argv)
+    from evlm_cli.text import undecodable_argument
+
+    fast = _parse_search(argv) if undecodable_argument(argv) is None else None  # Typer's lane reports the bytes
     if fast is not None:
         sys.exit(_run_fast(fast))
     from evlm_cli.cli import main as cli_main

@@ -20,6 +20,15 @@ from evlm_cli.errors import EvlmError, ExitCode
 class _Group(TyperGroup):
     """Runs a command and converts the library's errors into clean CLI errors."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from evlm_cli.text import undecodable_argument
+
+        problem = undecodable_argument(args)  # before any command sees (or writes) the text
+        if problem is not None:
+            raise typer.BadParameter(problem, ctx)
+        result: list[str] = super().parse_args(ctx, args)
+        return result
+
     def invoke(self, ctx: Any) -> Any:  # a click Context, whose module differs across Typer versions
         from evlm_cli.cli import _console
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from evlm_cli import db
+from evlm_cli import db, ids
 from evlm_cli.model import Survey
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
@@ -58,3 +58,15 @@ AuthorFilter = Annotated[
     list[str] | None,
     typer.Option("--author", "-a", help="Only papers with an author matching these words (repeatable)."),
 ]
+
+
+def url_option(value: str | None) -> str | None:
+    """Callback of an option whose value is a URL: a malformed one is a usage error (exit 2), before any work."""
+    if value is not None and not ids.is_valid_url(value):
+        raise typer.BadParameter(not_a_url(value))
+    return value
+
+
+def not_a_url(value: str) -> str:
+    """The usage error for a malformed URL argument (`repr` shows a control character or a stray bracket)."""
+    return f"{value!r} is not an absolute http(s) URL with a valid host, e.g. https://github.com/owner/repo"

@@ -33,7 +33,9 @@ def add(
         str | None,
         typer.Option("--section", "-s", help="Section id (see `evlm sections`); prompted for on a terminal."),
     ] = None,
-    code: Annotated[str | None, typer.Option("--code", help="URL of the paper's code.")] = None,
+    code: Annotated[
+        str | None, typer.Option("--code", help="URL of the paper's code.", callback=_options.url_option)
+    ] = None,
     venue: Annotated[
         str | None, typer.Option("--venue", help="Venue, e.g. CVPR (default: the source's, or arXiv).")
     ] = None,
@@ -42,7 +44,9 @@ def add(
     note: Annotated[str, typer.Option("--note", help="A maintainer's note.")] = "",
     title: Annotated[str | None, typer.Option("--title", help="Add by hand: the title.")] = None,
     author: Annotated[list[str] | None, typer.Option("--author", help="Add by hand: an author; repeat.")] = None,
-    url: Annotated[str | None, typer.Option("--url", help="Add by hand: the paper's URL.")] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Add by hand: the paper's URL.", callback=_options.url_option)
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Add even if the survey seems to have the paper.")] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the entries and README lines that would be added; write nothing.")

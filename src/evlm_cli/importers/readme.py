@@ -16,7 +16,7 @@ from evlm_cli.errors import DatabaseError
 from evlm_cli.importers import Problem
 from evlm_cli.keys import make_key
 from evlm_cli.markdown import HEADING, LINK, split_emoji, unescape_text, unescape_url
-from evlm_cli.model import Link, Paper, Section, Survey, SurveyInfo, check_paper
+from evlm_cli.model import ONE_LINE_FORBIDDEN, Link, Paper, Section, Survey, SurveyInfo, check_paper
 from evlm_cli.text import normalize_space, repair_mojibake, slugify
 
 _BULLET = re.compile(r"^\s*[-*+]\s+(?P<body>.*\S)\s*$")
@@ -57,8 +57,14 @@ def parse_readme(text: str, *, today: dt.date | None = None) -> ReadmeImport:
     """Parse README text into a survey; never raises on any input."""
     state = _State()
     added = today or dt.date.today()
+    text = text.removeprefix("\ufeff")  # a byte order mark is not part of the first heading
     lines = repair_mojibake(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
     for number, line in enumerate(lines, start=1):
+        control = ONE_LINE_FORBIDDEN.search(line)
+        if control:  # never into the database, where it could end a README line early or put a NUL in an export
+            line = ONE_LINE_FORBIDDEN.sub(" ", line)
+            reason = f"control character U+{ord(control.group()):04X} replaced by a space"
+            state.problems.append(Problem(number, line, reason))
         _feed(state, number, line, added)
     _flush_prose(state)
     return ReadmeImport(_finish(state), state.problems)
@@ -78,7 +84,7 @@ def _feed(state: _State, number: int, line: str, added: dt.date) -> None:
     if state.mode == "toc" or not stripped:
         return
     if state.mode == "header":
-        _header_line(state, stripped)
+        _header_line(state, number, stripped)
     elif state.mode in ("abstract", "intro"):
         state.prose.append(stripped)
     elif state.mode == "sections":
@@ -144,7 +150,7 @@ def _section_id(state: _State, title: str, parent: str | None) -> str:
     return unique
 
 
-def _header_line(state: _State, stripped: str) -> None:
+def _header_line(state: _State, number: int, stripped: str) -> None:
     info = state.info
     year_line = _HEADER_YEAR.match(stripped)
     if year_line and "subtitle" not in info:
@@ -154,7 +160,11 @@ def _header_line(state: _State, stripped: str) -> None:
         quote = stripped.lstrip("> ").strip()
         links = [(m.group("label"), m.group("url")) for m in LINK.finditer(quote)]
         if links and "links" not in info:
-            info["links"] = tuple(Link(_label(label.strip("*")), unescape_url(url)) for label, url in links)
+            found = [Link(_label(label.strip("*")), unescape_url(url)) for label, url in links]
+            for link in found:
+                if not ids.is_valid_url(link.url) or not link.label.strip():
+                    state.problems.append(Problem(number, stripped, f"link {link.url!r} is malformed; left out"))
+            info["links"] = tuple(link for link in found if ids.is_valid_url(link.url) and link.label.strip())
             rest = LINK.sub("", quote).replace("*", "").replace("[", "").replace("]", "")
             info["links_note"] = unescape_text(normalize_space(rest).strip("() "))
             return
