@@ -456,7 +456,8 @@ def _record(obj: Any, keep: set[str]) -> dict[str, Any]:
         if spec.name.startswith("_"):
             continue
         value = getattr(obj, spec.name)
-        if (spec.name not in keep and value in (None, "", ())) or (
+        # An empty value is left out, unless the field's default is not empty (`abstract_title = ""` stays empty).
+        if (spec.name not in keep and value in (None, "", ()) and value == spec.default) or (
             spec.name == "heading_levels" and value == spec.default
         ):
             continue

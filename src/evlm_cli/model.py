@@ -277,6 +277,13 @@ def _info_problems(info: SurveyInfo) -> Iterator[DatabaseError]:
     multi_line = {"intro": info.intro, "abstract": info.abstract, "footer": info.footer}
     yield from control_problems(where, one_line, multi_line)
     yield from _link_problems(where, info.links)
+    if not info.heading_levels or not all(1 <= level <= 6 for level in info.heading_levels):
+        yield DatabaseError(
+            f"field 'heading_levels' is {list(info.heading_levels)}",
+            where=where,
+            hint="give Markdown heading levels (1 to 6) for sections at depth 1, 2, ..., e.g. [2, 3, 4]",
+            field="heading_levels",
+        )
 
 
 def _link_problems(where: str, links: tuple[Link, ...]) -> Iterator[DatabaseError]:
