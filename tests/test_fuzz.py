@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,22 @@ class TestFoundByFuzzing:
         assert [link.label for link in result.survey.info.links] == ["arXiv"]
         assert "malformed" in result.problems[0].reason
         db.loads(db.dumps(result.survey))
+
+    def test_superscript_year_in_edit(self, cli: Cli, db_path: Path) -> None:
+        """`edit --set year=²²`: `str.isdigit` accepts superscripts, `int` does not (a ValueError before)."""
+        before = db_path.read_bytes()
+        assert "year must be a number" in cli("edit", "mbq2024modality", "--set", "year=²²", code=1).stderr
+        assert db_path.read_bytes() == before
+
+    @pytest.mark.parametrize("limit", ["²", "¹⁰"])
+    def test_superscript_limit_in_the_fast_search_lane(self, db_path: Path, limit: str) -> None:
+        """The same slip in the launcher's own parser: `evlm search --limit ² x` is Typer's usage error now."""
+        result = subprocess.run(
+            [sys.executable, "-c", "from evlm_cli.launcher import main; main()", "search", "--limit", limit, "x"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert "--limit" in result.stderr

@@ -226,7 +226,7 @@ def _apply(paper: Paper, field: str, value: str) -> Paper:
     if field == "abstract":
         return dataclasses.replace(paper, abstract=normalize_space(value))
     if field == "year":
-        if value and not value.isdigit():
+        if value and not (value.isascii() and value.isdigit()):  # `²` is a digit to isdigit, not to int
             raise EvlmError(f"year must be a number, not {value!r}", where=where)
         return dataclasses.replace(paper, year=int(value) if value else None)
     if field == "tags":

@@ -98,7 +98,7 @@ def _parse_search(argv: list[str]) -> SearchArgs | None:
             setattr(args, _VALUED[name], inline)
         elif name in ("--author", "-a"):
             args.author.append(inline)
-        elif inline.isdigit() and int(inline) >= 1:
+        elif inline.isascii() and inline.isdigit() and int(inline) >= 1:
             args.limit = int(inline)
         else:
             return None

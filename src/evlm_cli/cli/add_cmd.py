@@ -189,7 +189,7 @@ def _ask_section(survey: Survey, text: str) -> str:
         console.print(f"{number:3}. {indent}{_console.escape(item.id)}{marker}", soft_wrap=True)
     while True:
         answer = str(typer.prompt("Section (number or id)", default=best, err=True)).strip()
-        if answer.isdigit() and 1 <= int(answer) <= len(survey.sections):
+        if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(survey.sections):
             return survey.sections[int(answer) - 1].id
         if survey.has_section(answer):
             return answer
