@@ -56,7 +56,8 @@ def split_url(url: str) -> SplitResult | None:
     normalisation, a port that is not a number): every URL evlm reads goes through here, so none can raise."""
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - validates the port, which urlsplit leaves for later
+        if ":" in parts.netloc:
+            parts.port  # noqa: B018 - validates the port, which urlsplit leaves for later
     except ValueError:
         return None
     return parts
@@ -117,13 +118,19 @@ def ids_from_links(urls: Iterable[str]) -> LinkIds:
     return LinkIds(arxiv, doi)
 
 
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
 def is_valid_url(url: str) -> bool:
     """True for an absolute http(s) URL with a host (well-formed, port included) and no white space or control
     character."""
-    if any(c.isspace() or c < " " or "\x7f" <= c <= "\x9f" for c in url):
+    if _NOT_IN_URL.search(url):
         return False
     parts = split_url(url)
-    return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
+    if parts is None or parts.scheme not in ("http", "https"):
+        return False
+    netloc = parts.netloc  # usually the host alone, which then needs no further parsing (fast on a big survey)
+    return bool(parts.hostname) if "@" in netloc or ":" in netloc else bool(netloc)
 
 
 def arxiv_abs_url(arxiv: ArxivId | str) -> str:
