@@ -322,9 +322,12 @@ class TestCli:
     def test_edit_invalid_changes_nothing(self, cli: Cli, db_path: Path, repo: Path) -> None:
         """An invalid edit is one line on stderr, exit 1, and neither file changes."""
         before = (db_path.read_bytes(), readme(repo))
-        result = cli("edit", "mbq2024modality", "--set", "venue=CVPR", "--set", "code=not a url", code=1)
+        result = cli("edit", "mbq2024modality", "--set", "venue=CVPR", "--set", "year=soon", code=1)
         assert result.stderr.count("\n") == 1
-        assert "malformed URL" in result.stderr
+        assert "year must be a number" in result.stderr
+        assert (db_path.read_bytes(), readme(repo)) == before
+        # A malformed URL is wrong whatever the paper: a usage error (exit 2), tests/test_url_arguments.py.
+        cli("edit", "mbq2024modality", "--set", "venue=CVPR", "--set", "code=not a url", code=2)
         assert (db_path.read_bytes(), readme(repo)) == before
 
     def test_add_move_edit_remove_session(self, cli: Cli, db_path: Path) -> None:

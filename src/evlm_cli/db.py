@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evlm_cli.errors import DatabaseError
+from evlm_cli.inputfile import DATABASE_LIMIT, read_text
 from evlm_cli.model import (
     READABLE_SCHEMAS,
     SCHEMA_VERSION,
@@ -51,20 +52,20 @@ def load_with_text(path: Path) -> tuple[str, Survey]:
     from evlm_cli import journal
 
     journal.finish_interrupted(path)
-    text = _read(path)
+    text = read(path)
     return text, loads(text, source=str(path))
 
 
-def _read(path: Path) -> str:
-    """A database's text; DatabaseError saying why it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DatabaseError(
-            "no such database", where=str(path), hint="create one with `evlm import readme README.md`"
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DatabaseError(f"cannot read: {error}", where=str(path)) from None
+def read(path: Path) -> str:
+    """A database's text (a leading byte order mark dropped); DatabaseError saying why it cannot be read, also when
+    it is not a regular file of at most `inputfile.DATABASE_LIMIT` bytes."""
+    return read_text(
+        path,
+        what="database",
+        limit=DATABASE_LIMIT,
+        error=DatabaseError,
+        missing_hint="create one with `evlm import readme README.md`",
+    )
 
 
 def loads(text: str, *, source: str = "<database>") -> Survey:
@@ -104,9 +105,11 @@ class Checked:
 
 
 def check_text(text: str, *, source: str = "<database>") -> Checked:
-    """Parse and validate database text, collecting every problem: per-record type errors, then schema errors."""
+    """Parse and validate database text, collecting every problem: per-record type errors, then schema errors.
+
+    A leading byte order mark (some Windows editors write one) is ignored."""
     try:
-        raw = toml_reader.loads(text)
+        raw = toml_reader.loads(text.removeprefix("\ufeff"))
     except toml_reader.TOMLDecodeError as error:
         message = str(error)
         position = _TOML_POSITION.search(message)
@@ -132,6 +135,8 @@ def check_text(text: str, *, source: str = "<database>") -> Checked:
 def _add_lines(text: str, source: str, problems: list[DatabaseError]) -> None:
     """Put `source:line:` in front of each problem's `where`; a duplicate points at its own (later) record."""
     tables = {table: _all_record_lines(text, table) for table in ("papers", "sections")}
+    header = next((n for n, line in enumerate(text.splitlines(), start=1) if line.strip() == "[survey]"), None)
+    tables["survey"] = {"": [header]} if header else {}
     duplicates: dict[tuple[str, str], int] = {}
     for error in problems:
         line = None
@@ -419,7 +424,8 @@ def _record(obj: Any, keep: set[str]) -> dict[str, Any]:
         if spec.name.startswith("_"):
             continue
         value = getattr(obj, spec.name)
-        if (spec.name not in keep and value in (None, "", ())) or (
+        # An empty value is left out, unless the field's default is not empty (`abstract_title = ""` stays empty).
+        if (spec.name not in keep and value in (None, "", ()) and value == spec.default) or (
             spec.name == "heading_levels" and value == spec.default
         ):
             continue

@@ -214,6 +214,11 @@ def id_changes(before: Paper, after: Paper) -> list[str]:
     return told
 
 
+def is_link_field(field: str) -> bool:
+    """Whether `--set FIELD=VALUE` sets a link (`paper`, `code`, `link.LABEL`), so VALUE must be a URL."""
+    return field in ("paper", "code") or field.startswith("link.")
+
+
 def _apply(paper: Paper, field: str, value: str) -> Paper:
     where = f"paper {paper.key!r}"
     if field == "title":
@@ -238,7 +243,7 @@ def _apply(paper: Paper, field: str, value: str) -> Paper:
     if field == "abstract":
         return dataclasses.replace(paper, abstract=normalize_space(value))
     if field == "year":
-        if value and not value.isdigit():
+        if value and not (value.isascii() and value.isdigit()):  # `²` is a digit to isdigit, not to int
             raise EvlmError(f"year must be a number, not {quoted(value)}", where=where)
         return dataclasses.replace(paper, year=int(value) if value else None)
     if field == "tags":
@@ -248,7 +253,7 @@ def _apply(paper: Paper, field: str, value: str) -> Paper:
         if value:
             raise EvlmError("links can only be cleared (links=)", where=where, hint="set one with link.LABEL=URL")
         return dataclasses.replace(paper, links=())
-    if field in ("paper", "code") or field.startswith("link."):
+    if is_link_field(field):
         label = field.removeprefix("link.") if field.startswith("link.") else field.capitalize()
         return dataclasses.replace(paper, links=_set_link(paper, label, value))
     suggestion = closest(field, [f for f in EDITABLE if f != "link.LABEL"], n=1)

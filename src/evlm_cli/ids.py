@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 # New style (since 2007-04): YYMM.NNNN (to 2014) or YYMM.NNNNN; old style: archive(.SUBJ)/YYMMNNN.
 _ARXIV_NEW = r"(?P<new>(?P<yy>\d{2})(?P<mm>0[1-9]|1[0-2])\.\d{4,5})"
 _ARXIV_OLD = r"(?P<old>[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/(?P<oyy>\d{2})(?:0[1-9]|1[0-2])\d{3})"
 _ARXIV_ID = re.compile(rf"^(?:arxiv:)?(?:{_ARXIV_NEW}|{_ARXIV_OLD})(?:v(?P<version>[1-9]\d*))?$", re.IGNORECASE)
 _ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI = re.compile(r"^10\.\d{4,9}/[^\s\x00-\x1f\x7f-\x9f]+$")  # no space, no control character
 _DOI_HOSTS = {"doi.org", "dx.doi.org", "www.doi.org"}
 # Publisher pages whose path carries the DOI: /doi/10.xxxx/..., /doi/abs/10.xxxx/..., /doi/pdf/...
 _DOI_IN_PATH = re.compile(r"/doi/(?:abs/|full/|pdf/|epdf/)?(10\.\d{4,9}/[^?#\s]+)")
@@ -51,10 +51,22 @@ def parse_arxiv_id(text: str) -> ArxivId | None:
     return ArxivId(base, int(version) if version else None)
 
 
+def split_url(url: str) -> SplitResult | None:
+    """`urlsplit(url)`, or None for text it refuses (a `[` or `]` in the host, a host that is not one under NFKC
+    normalisation, a port that is not a number): every URL evlm reads goes through here, so none can raise."""
+    try:
+        parts = urlsplit(url)
+        if ":" in parts.netloc:
+            parts.port  # noqa: B018 - validates the port, which urlsplit leaves for later
+    except ValueError:
+        return None
+    return parts
+
+
 def arxiv_from_url(url: str) -> ArxivId | None:
     """The arXiv id in an arXiv abs, pdf or html URL, or None."""
-    parts = urlsplit(url.strip())
-    if parts.hostname not in _ARXIV_HOSTS:
+    parts = split_url(url.strip())
+    if parts is None or parts.hostname not in _ARXIV_HOSTS:
         return None
     path = unquote(parts.path)
     for prefix in ("/abs/", "/pdf/", "/html/", "/format/"):
@@ -77,7 +89,9 @@ def parse_doi(text: str) -> str | None:
 
 def doi_from_url(url: str) -> str | None:
     """The DOI in a doi.org URL or in a publisher URL of the form `.../doi/10.xxxx/...`, or None."""
-    parts = urlsplit(url.strip())
+    parts = split_url(url.strip())
+    if parts is None:
+        return None
     path = unquote(parts.path)
     if parts.hostname in _DOI_HOSTS:
         return parse_doi(path.lstrip("/"))
@@ -104,10 +118,19 @@ def ids_from_links(urls: Iterable[str]) -> LinkIds:
     return LinkIds(arxiv, doi)
 
 
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
 def is_valid_url(url: str) -> bool:
-    """True for an absolute http(s) URL with a host and no white space."""
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url)
+    """True for an absolute http(s) URL with a host (well-formed, port included) and no white space or control
+    character."""
+    if _NOT_IN_URL.search(url):
+        return False
+    parts = split_url(url)
+    if parts is None or parts.scheme not in ("http", "https"):
+        return False
+    netloc = parts.netloc  # usually the host alone, which then needs no further parsing (fast on a big survey)
+    return bool(parts.hostname) if "@" in netloc or ":" in netloc else bool(netloc)
 
 
 def arxiv_abs_url(arxiv: ArxivId | str) -> str:

@@ -29,7 +29,9 @@ def main() -> None:
 
         sys.stdout.write(f"evlm {__version__}\n")
         return
-    if not _run_declared(argv):
+    from evlm_cli.text import undecodable_argument
+
+    if undecodable_argument(argv) is not None or not _run_declared(argv):  # Typer's lane reports the bytes
         from evlm_cli.cli._app import app
 
         app()

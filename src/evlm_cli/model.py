@@ -297,8 +297,11 @@ def validate(survey: Survey) -> None:
 
 
 def validate_all(survey: Survey) -> list[DatabaseError]:
-    """Every schema violation, in database order (sections, then papers), each naming its record and field."""
-    problems: list[DatabaseError] = []
+    """Every schema violation, in database order (header, sections, then papers), each naming its record and
+    field."""
+    problems: list[DatabaseError] = list(_info_problems(survey.info))
+    for error in problems:
+        error.record = ("survey", "")
     seen_sections: set[str] = set()
     for section in survey.sections:
         for error in _section_problems(section, seen_sections):
@@ -315,8 +318,86 @@ def validate_all(survey: Survey) -> list[DatabaseError]:
     return problems
 
 
+ONE_LINE_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+"""What a one-line field (a title, a name, a label) must not hold: control characters other than tab, and line
+breaks, which would start a new line (a heading, say) in the README or a new record in an RIS export."""
+MULTI_LINE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""What a multi-line field (an abstract, a note, the intro) must not hold: control characters other than tab and
+line feed."""
+
+
+def control_problems(
+    where: str, one_line: dict[str, str | tuple[str, ...]], multi_line: dict[str, str] | None = None
+) -> Iterator[DatabaseError]:
+    """A DatabaseError for each field holding a character it must not (`ONE_LINE_FORBIDDEN`, `MULTI_LINE_FORBIDDEN`).
+
+    Fields are given by name; a tuple is a list field (authors, tags)."""
+    flat = {name: "\t".join(value) if isinstance(value, tuple) else value for name, value in one_line.items()}
+    groups = [
+        (flat, ONE_LINE_FORBIDDEN, "remove it: a one-line field may hold tabs, but no line break or control character"),
+        (multi_line or {}, MULTI_LINE_FORBIDDEN, "remove it: only tabs and line feeds may appear here"),
+    ]
+    for fields, forbidden, hint in groups:
+        for name, value in fields.items():
+            found = forbidden.search(value)
+            if found is not None:
+                char = found.group()
+                what = "a line break" if char in _LINE_BREAKS else "a control character"
+                message = f"field {name!r} holds {what} (U+{ord(char):04X})"
+                yield DatabaseError(message, where=where, hint=hint, field=name)
+
+
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+"""The characters `str.splitlines` breaks lines at."""
+
+
+def _info_problems(info: SurveyInfo) -> Iterator[DatabaseError]:
+    where = "[survey]"
+    one_line: dict[str, str | tuple[str, ...]] = {
+        name: getattr(info, name)
+        for name in (
+            "title",
+            "subtitle",
+            "authors",
+            "affiliation",
+            "links_note",
+            "intro_title",
+            "intro_emoji",
+            "abstract_title",
+            "abstract_emoji",
+            "toc_title",
+            "toc_emoji",
+        )
+    }
+    one_line["links"] = tuple(link.label for link in info.links)
+    multi_line = {"intro": info.intro, "abstract": info.abstract, "footer": info.footer}
+    yield from control_problems(where, one_line, multi_line)
+    yield from _link_problems(where, info.links)
+    if not info.heading_levels or not all(1 <= level <= 6 for level in info.heading_levels):
+        yield DatabaseError(
+            f"field 'heading_levels' is {list(info.heading_levels)}",
+            where=where,
+            hint="give Markdown heading levels (1 to 6) for sections at depth 1, 2, ..., e.g. [2, 3, 4]",
+            field="heading_levels",
+        )
+
+
+def _link_problems(where: str, links: tuple[Link, ...]) -> Iterator[DatabaseError]:
+    for link in links:
+        if not link.label.strip():
+            yield DatabaseError("field 'links' has a link without a label", where=where, field="links")
+        if not ids.is_valid_url(link.url):
+            yield DatabaseError(
+                f"field 'links' has malformed URL {link.url!r}",
+                where=where,
+                hint="use an absolute http(s) URL",
+                field="links",
+            )
+
+
 def _section_problems(section: Section, seen_sections: set[str]) -> Iterator[DatabaseError]:
     where = f"section {section.id!r}"
+    yield from control_problems(where, {"title": section.title, "emoji": section.emoji})
     if not section.id or section.id != section.id.strip() or not _is_slug(section.id):
         yield DatabaseError(
             "field 'id' must be lower-case letters, digits and hyphens",
@@ -402,6 +483,16 @@ def paper_problems(paper: Paper, sections: set[str], seen_keys: set[str]) -> Ite
     yield from _alias_problems(paper, where, seen_keys)
     if not paper.title.strip():
         yield DatabaseError("field 'title' is empty", where=where, field="title")
+    labels = tuple(link.label for link in paper.links)
+    one_line = (paper.title, paper.venue, paper.arxiv or "", paper.arxiv_category, paper.doi or "", paper.journal_ref)
+    # One scan per kind of field for the clean paper (nearly every one), which keeps a 100,000-paper load fast.
+    if ONE_LINE_FORBIDDEN.search("\t".join((*one_line, *paper.authors, *labels, *paper.tags, *paper.ignore))) or (
+        MULTI_LINE_FORBIDDEN.search(f"{paper.abstract}\t{paper.note}")
+    ):
+        named = ("title", "venue", "arxiv", "arxiv_category", "doi", "journal_ref")
+        fields: dict[str, str | tuple[str, ...]] = dict(zip(named, one_line, strict=True))
+        fields.update(authors=paper.authors, links=labels, tags=paper.tags, ignore=paper.ignore)
+        yield from control_problems(where, fields, {"abstract": paper.abstract, "note": paper.note})
     if paper.section not in sections:
         hint = _did_you_mean(paper.section, sorted(sections), "evlm sections")
         yield DatabaseError(
@@ -423,16 +514,7 @@ def paper_problems(paper: Paper, sections: set[str], seen_keys: set[str]) -> Ite
             hint=f"use {MIN_YEAR}..{this_year + 1}",
             field="year",
         )
-    for link in paper.links:
-        if not link.label.strip():
-            yield DatabaseError("field 'links' has a link without a label", where=where, field="links")
-        if not ids.is_valid_url(link.url):
-            yield DatabaseError(
-                f"field 'links' has malformed URL {link.url!r}",
-                where=where,
-                hint="use an absolute http(s) URL",
-                field="links",
-            )
+    yield from _link_problems(where, paper.links)
     if paper.arxiv is not None:
         parsed = ids.parse_arxiv_id(paper.arxiv)
         if parsed is None or parsed.version is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 # Encodings whose mis-decoding of UTF-8 we can undo; Mac Roman is what turned the survey's 🤖 into `ü§ñ`.
@@ -93,3 +94,26 @@ def closest(word: str, candidates: list[str] | tuple[str, ...], n: int = 3) -> l
         by_lower.setdefault(candidate.lower(), []).append(candidate)
     found = difflib.get_close_matches(word.lower(), list(by_lower), n=n, cutoff=0.5)
     return [original for lower in found for original in by_lower[lower]][:n]
+
+
+def undecodable_argument(args: Iterable[str]) -> str | None:
+    """Why a command-line argument cannot be used, when one holds bytes that are not UTF-8, else None.
+
+    Python passes such bytes on as lone surrogates (`\\udcff` for the byte 0xff), which cannot be printed, written
+    to the database or searched for; the message shows the bytes as typed."""
+    for number, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = arg.encode("utf-8", "surrogateescape" if _only_escapes(arg) else "backslashreplace")
+            shown = raw.decode("utf-8", "backslashreplace")
+            return (
+                f"argument {number}, '{shown}', is not UTF-8 text; evlm reads its arguments as UTF-8"
+                " (check the terminal's or the script's encoding)"
+            )
+    return None
+
+
+def _only_escapes(arg: str) -> bool:
+    """Whether every surrogate in `arg` is one Python made from an undecodable byte (U+DC80..U+DCFF)."""
+    return all(not "\ud800" <= c <= "\udfff" or "\udc80" <= c <= "\udcff" for c in arg)

@@ -42,6 +42,15 @@ class _Group(TyperGroup):
             ctx.fail(f"No such command {args[0]!r}." + (f" Did you mean {near[0]!r}?" if near else ""))
         return super().resolve_command(ctx, args)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from evlm_cli.text import undecodable_argument
+
+        problem = undecodable_argument(args)  # before any command sees (or writes) the text
+        if problem is not None:
+            raise typer.BadParameter(problem, ctx)
+        result: list[str] = super().parse_args(ctx, args)
+        return result
+
     def invoke(self, ctx: Any) -> Any:
         with _console.handled():
             return super().invoke(ctx)

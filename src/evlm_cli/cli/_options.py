@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from evlm_cli import db
+from evlm_cli import db, ids
 from evlm_cli.cli import _complete, _params
 from evlm_cli.cli._complete import Completer
 from evlm_cli.location import Location, locate, require_writable
@@ -92,3 +92,15 @@ def load(ctx: typer.Context) -> tuple[Survey, Location]:
 def writable_path(ctx: typer.Context) -> Path:
     """The database path a writing command may change; the bundled copy is refused with a clear message."""
     return require_writable(location(ctx))
+
+
+def url_option(value: str | None) -> str | None:
+    """Callback of an option whose value is a URL: a malformed one is a usage error (exit 2), before any work."""
+    if value is not None and not ids.is_valid_url(value):
+        raise typer.BadParameter(not_a_url(value))
+    return value
+
+
+def not_a_url(value: str) -> str:
+    """The usage error for a malformed URL argument (`repr` shows a control character or a stray bracket)."""
+    return f"{value!r} is not an absolute http(s) URL with a valid host, e.g. https://github.com/owner/repo"

@@ -39,7 +39,9 @@ def add(
             autocompletion=_options.SECTIONS,
         ),
     ] = None,
-    code: Annotated[str | None, typer.Option("--code", help="URL of the paper's code.")] = None,
+    code: Annotated[
+        str | None, typer.Option("--code", help="URL of the paper's code.", callback=_options.url_option)
+    ] = None,
     venue: Annotated[
         str | None, typer.Option("--venue", help="Venue, e.g. CVPR (default: the source's, or arXiv).")
     ] = None,
@@ -48,7 +50,9 @@ def add(
     note: Annotated[str, typer.Option("--note", help="A maintainer's note.")] = "",
     title: Annotated[str | None, typer.Option("--title", help="Add by hand: the title.")] = None,
     author: Annotated[list[str] | None, typer.Option("--author", help="Add by hand: an author; repeat.")] = None,
-    url: Annotated[str | None, typer.Option("--url", help="Add by hand: the paper's URL.")] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Add by hand: the paper's URL.", callback=_options.url_option)
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Add even if the survey seems to have the paper.")] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the entries and README lines that would be added; write nothing.")
@@ -147,7 +151,7 @@ def _ask_section(survey: Survey, text: str) -> str:
         console.print(f"{number:3}. {indent}{_console.escape(item.id)}{marker}", soft_wrap=True)
     while True:
         answer = str(typer.prompt("Section (number or id)", default=best, err=True)).strip()
-        if answer.isdigit() and 1 <= int(answer) <= len(survey.sections):
+        if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(survey.sections):
             return survey.sections[int(answer) - 1].id
         if survey.has_section(answer):
             return answer

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from evlm_cli import edit as editing
+from evlm_cli import ids
 from evlm_cli.cli import _console, _options, _write, app
 from evlm_cli.errors import EvlmError
 from evlm_cli.model import Survey
@@ -108,6 +109,9 @@ def edit_paper(
     """
     path = _options.writable_path(ctx)
     changes = [editing.parse_assignment(a) for a in assignments]
+    for field, value in changes:
+        if value and editing.is_link_field(field) and not ids.is_valid_url(value):
+            raise typer.BadParameter(_options.not_a_url(value), ctx, param_hint="'--set'")
     derived: list[str] = []
 
     def change(survey: Survey) -> Survey:

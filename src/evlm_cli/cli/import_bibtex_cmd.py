@@ -70,13 +70,10 @@ def import_bibtex(
 
 
 def _read_bytes(path: Path) -> bytes:
-    """The bytes of an input file, or an ImportFormatError saying why not."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ImportFormatError("no such file", where=str(path)) from None
-    except OSError as error:
-        raise ImportFormatError(f"cannot read: {error.strerror}", where=str(path)) from None
+    """The bytes of an input file, or an ImportFormatError saying why not (also for a pipe or a huge file)."""
+    from evlm_cli.inputfile import IMPORT_LIMIT, read_bytes
+
+    return read_bytes(path, what="file to import", limit=IMPORT_LIMIT, error=ImportFormatError)
 
 
 def _report(file: Path, result: object, *, dry_run: bool, json_output: bool) -> None:

@@ -9,7 +9,8 @@ import typer
 
 from evlm_cli.cli import _console, _write, app
 from evlm_cli.cli._options import ForceOption, location
-from evlm_cli.errors import ImportFormatError
+from evlm_cli.errors import DatabaseError, ImportFormatError
+from evlm_cli.inputfile import IMPORT_LIMIT, read_text, refuse_special
 from evlm_cli.location import DEFAULT_RELATIVE
 
 if TYPE_CHECKING:
@@ -24,17 +25,8 @@ InputFile = Annotated[Path, typer.Argument(help="The file to import.", show_defa
 
 
 def read_input(path: Path) -> str:
-    """Read an input file as UTF-8 text, or an ImportFormatError saying why not."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ImportFormatError("no such file", where=str(path)) from None
-    except UnicodeDecodeError as error:
-        raise ImportFormatError(
-            f"not UTF-8 text (byte {error.start})", where=str(path), hint="convert it to UTF-8"
-        ) from None
-    except OSError as error:
-        raise ImportFormatError(f"cannot read: {error.strerror}", where=str(path)) from None
+    """Read an input file as UTF-8 text (a byte order mark dropped), or an ImportFormatError saying why not."""
+    return read_text(path, what="file to import", limit=IMPORT_LIMIT, error=ImportFormatError)
 
 
 @import_app.command("readme")
@@ -57,6 +49,7 @@ def import_readme(
     """
     where = location(ctx)
     target = where.path if where.writable else DEFAULT_RELATIVE
+    refuse_special(target, what="database", error=DatabaseError)  # --force must not replace a pipe or a device
     result = read_readme(file)
     _write.create(target, result.survey, force=force, template=result.template)
     survey = result.survey

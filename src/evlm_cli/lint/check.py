@@ -99,11 +99,7 @@ def run(
     which ships without them)."""
     ignore = tuple(ignore)
     validate_rules(ignore)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        db.load(path)  # raises the loader's own clear error
-        raise
+    text = db.read(path)
     checked = db.check_text(text, source=str(path))
     schema = [schema_finding(error) for error in checked.problems]
     survey = checked.survey

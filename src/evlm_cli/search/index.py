@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from evlm_cli.cachedir import cache_dir
 from evlm_cli.errors import NotFoundError
+from evlm_cli.inputfile import DATABASE_LIMIT
 from evlm_cli.search.analyze import SURFACE_TOKENIZER, TOKENIZER
 from evlm_cli.text import quoted
 
@@ -378,6 +380,8 @@ def open_index(db_path: Path) -> Index:
         target = cache_file(db_path)
     except OSError:
         return Index.in_memory(_load(db_path))  # raises the usual "no such database" error
+    if not stat.S_ISREG(st.st_mode) or st.st_size > DATABASE_LIMIT:
+        return Index.in_memory(_load(db_path))  # a pipe or /dev/zero is never hashed: the loader refuses it
     meta = _read_meta(target)
     stat_matches = meta is not None and (meta.get("mtime_ns"), meta.get("size")) == (
         str(st.st_mtime_ns),

@@ -21,7 +21,7 @@ from evlm_cli.importers.readme.entry import BadEntryError, Fields, read_entry
 from evlm_cli.importers.readme.scan import Block, full_raw, scan
 from evlm_cli.keys import make_key
 from evlm_cli.markdown import LINK, split_emoji, unescape_text, unescape_url
-from evlm_cli.model import Link, Paper, Section, Survey, check_paper
+from evlm_cli.model import ONE_LINE_FORBIDDEN, Link, Paper, Section, Survey, check_paper
 from evlm_cli.text import normalize_space, normalize_title, repair_mojibake, slugify
 
 _NON_PAPER_HEADING = re.compile(
@@ -56,9 +56,16 @@ class _Entry:
 def parse_readme(text: str, *, today: dt.date | None = None) -> ReadmeImport:
     """Parse README text into a survey and its template; never raises on any input."""
     added = today or dt.date.today()
+    text = text.removeprefix("\ufeff")  # a byte order mark is not part of the first heading
     lines = repair_mojibake(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
-    blocks = scan(lines)
     result = ReadmeImport(Survey(info=header.parse([])))
+    for number, line in enumerate(lines, start=1):
+        control = ONE_LINE_FORBIDDEN.search(line)
+        if control:  # never into the database, where it could end a README line early or put a NUL in an export
+            lines[number - 1] = ONE_LINE_FORBIDDEN.sub(" ", line)
+            reason = f"control character U+{ord(control.group()):04X} replaced by a space"
+            result.problems.append(Problem(number, lines[number - 1], reason))
+    blocks = scan(lines)
     papers_at: dict[int, list[tuple[Fields, Block]]] = {}
     skipped = _non_paper_regions(blocks)
     for index, block in enumerate(blocks):
@@ -265,7 +272,7 @@ def _build(
     result: ReadmeImport,
 ) -> None:
     if not section_indexes:
-        result.survey = Survey(info=header.parse(lines))
+        result.survey = Survey(info=header.parse(lines, result.problems))
         return
     first = min(section_indexes)
     last_section = max(section_indexes)
@@ -280,7 +287,7 @@ def _build(
     )
     pre_lines = lines[: blocks[first].line - 1]
     post_lines = lines[blocks[post].line - 1 :] if post < len(blocks) else []
-    info = header.parse(pre_lines)
+    info = header.parse(pre_lines, result.problems)
     sections: list[Section] = []
     papers: list[Paper] = []
     stack: list[tuple[int, str]] = []
@@ -297,9 +304,8 @@ def _build(
             while stack and stack[-1][0] >= block.level:
                 stack.pop()
             parent = stack[-1][1] if stack else None
-            section = Section(
-                id=_section_id(sections, title, parent), title=unescape_text(title), emoji=emoji, parent=parent
-            )
+            shown = unescape_text(title) or f"Section {len(sections) + 1}"  # an empty heading still names a section
+            section = Section(id=_section_id(sections, shown, parent), title=shown, emoji=emoji, parent=parent)
             sections.append(section)
             stack.append((block.level, section.id))
             levels.setdefault(len(stack), block.level)

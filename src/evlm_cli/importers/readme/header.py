@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from evlm_cli import ids
+from evlm_cli.importers import Problem
 from evlm_cli.markdown import HEADING, LINK, split_emoji, unescape_text, unescape_url
 from evlm_cli.model import Link, Survey, SurveyInfo
 from evlm_cli.text import normalize_space
@@ -27,13 +29,15 @@ class _State:
     info: dict[str, Any] = field(default_factory=dict)
     mode: str = "header"
     prose: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
-def parse(lines: list[str]) -> SurveyInfo:
-    """The survey's header fields from the lines above the first section."""
-    state = _State()
+def parse(lines: list[str], problems: list[Problem] | None = None) -> SurveyInfo:
+    """The survey's header fields from the lines above the first section (the file's first lines); what had to be
+    left out (a malformed link) goes to `problems`."""
+    state = _State(problems=problems if problems is not None else [])
     fence = False
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
             fence = not fence
@@ -48,7 +52,7 @@ def parse(lines: list[str]) -> SurveyInfo:
         if not stripped or state.mode in ("toc", "other"):
             continue
         if state.mode == "header":
-            _header_line(state, stripped)
+            _header_line(state, number, stripped)
         else:
             state.prose.append(stripped)
     _flush(state)
@@ -93,7 +97,7 @@ def _strip_markup(title: str) -> str:
     return normalize_space(re.sub(r"<[^>]+>", "", title)) or title
 
 
-def _header_line(state: _State, stripped: str) -> None:
+def _header_line(state: _State, number: int, stripped: str) -> None:
     info = state.info
     year_line = _HEADER_YEAR.match(stripped)
     if year_line and "subtitle" not in info:
@@ -103,7 +107,11 @@ def _header_line(state: _State, stripped: str) -> None:
         quote = stripped.lstrip("> ").strip()
         links = [(m.group("label"), m.group("url")) for m in LINK.finditer(quote)]
         if links and "links" not in info:
-            info["links"] = tuple(Link(_label(label.strip("*")), unescape_url(url)) for label, url in links)
+            found = [Link(_label(label.strip("*")), unescape_url(url)) for label, url in links]
+            for link in found:
+                if not ids.is_valid_url(link.url) or not link.label.strip():
+                    state.problems.append(Problem(number, stripped, f"link {link.url!r} is malformed; left out"))
+            info["links"] = tuple(link for link in found if ids.is_valid_url(link.url) and link.label.strip())
             rest = LINK.sub("", quote).replace("*", "").replace("[", "").replace("]", "")
             info["links_note"] = unescape_text(normalize_space(rest).strip("() "))
             return

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from urllib.parse import urlsplit
 
 from evlm_cli import dedupe, ids
 from evlm_cli.lint.findings import Finding
@@ -156,7 +155,9 @@ def _url_key(url: str | None) -> str | None:
     """A URL without scheme, `www.`, query and trailing slash, so trivially different spellings compare equal."""
     if not url:
         return None
-    parts = urlsplit(url.strip())
+    parts = ids.split_url(url.strip())
+    if parts is None:
+        return url.strip()
     host = (parts.hostname or "").lower().removeprefix("www.")
     query = "&".join(sorted(q for q in parts.query.split("&") if q and not q.startswith(_TRACKING)))
     return f"{host}{parts.path.rstrip('/')}" + (f"?{query}" if query else "")

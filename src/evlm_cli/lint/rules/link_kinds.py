@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
+from evlm_cli.ids import split_url
 from evlm_cli.lint.findings import Finding
 from evlm_cli.lint.rules.registry import Context, rule
 
@@ -39,7 +39,9 @@ _PAPER_HOSTS = {
 
 def link_kind(url: str) -> str:
     """'paper', 'code', 'dataset' or 'other', judged from the host and path of a URL."""
-    parts = urlsplit(url.strip())
+    parts = split_url(url.strip())
+    if parts is None:
+        return "other"
     host = (parts.hostname or "").lower().removeprefix("www.")
     first = parts.path.strip("/").split("/")[0].lower()
     if (host == "huggingface.co" and first == "datasets") or (host == "kaggle.com" and first == "datasets"):
