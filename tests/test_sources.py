@@ -86,8 +86,8 @@ class TestParseFeed:
         assert [e.arxiv_id for e in feed.errors] == ["2501.0001"]
 
     def test_empty(self) -> None:
-        """A feed without entries has no papers and no errors."""
-        assert arxiv.parse_feed((DATA / "arxiv_empty.xml").read_bytes()) == arxiv.Feed(())
+        """A feed without entries has no papers and no errors, and says it matched nothing in all."""
+        assert arxiv.parse_feed((DATA / "arxiv_empty.xml").read_bytes()) == arxiv.Feed((), total=0)
 
     def test_entity_expansion_refused(self) -> None:
         """A feed with a DTD and entities (billion laughs) is refused, never expanded."""

@@ -18,6 +18,7 @@ from evlm_cli.inputfile import DATABASE_LIMIT, read_text
 from evlm_cli.model import (
     READABLE_SCHEMAS,
     SCHEMA_VERSION,
+    InboxQuery,
     Link,
     Paper,
     Section,
@@ -330,6 +331,23 @@ def _survey_info(raw: dict[str, Any]) -> SurveyInfo:
         toc_emoji=get.string("toc_emoji"),
         heading_levels=get.integers("heading_levels", defaults.heading_levels),
         footer=get.string("footer"),
+        inbox=_inbox_query(raw),
+    )
+
+
+def _inbox_query(raw: dict[str, Any]) -> InboxQuery | None:
+    """`[survey.inbox]`, or None when absent."""
+    if "inbox" not in raw:
+        return None
+    table = raw["inbox"]
+    if not isinstance(table, dict):
+        raise DatabaseError(
+            "'inbox' must be a table", where="[survey]", hint="write [survey.inbox] with categories, keywords, authors"
+        )
+    _check_fields(table, {f.name for f in fields(InboxQuery)}, "[survey.inbox]")
+    get = _Fields(table, "[survey.inbox]", None)
+    return InboxQuery(
+        categories=get.strings("categories"), keywords=get.strings("keywords"), authors=get.strings("authors")
     )
 
 
@@ -431,6 +449,8 @@ def _record(obj: Any, keep: set[str]) -> dict[str, Any]:
             continue
         if spec.name == "extra":
             value = dict(value)
+        elif isinstance(value, InboxQuery):
+            value = _record(value, keep=set())
         elif isinstance(value, tuple):
             value = [{"label": v.label, "url": v.url} if isinstance(v, Link) else v for v in value]
         out[spec.name] = value

@@ -170,6 +170,18 @@ class Paper:
 
 
 @dataclass(frozen=True, slots=True)
+class InboxQuery:
+    """`[survey.inbox]`: what `evlm inbox fetch` asks arXiv for (docs/database.md)."""
+
+    categories: tuple[str, ...] = ()
+    """arXiv categories (`cs.CV`); a paper must be in one of them."""
+    keywords: tuple[str, ...] = ()
+    """Words or phrases; a paper must mention one of them (in any field)."""
+    authors: tuple[str, ...] = ()
+    """Authors to follow: their papers are asked for whatever the keywords."""
+
+
+@dataclass(frozen=True, slots=True)
 class SurveyInfo:
     """The survey's own header: everything the README shows above the paper list."""
 
@@ -195,6 +207,8 @@ class SurveyInfo:
     """Markdown heading level of sections at depth 1, 2, 3, ... (the published list uses 2, 3, 6)."""
     footer: str = ""
     """Text after the paper list, verbatim (may be an HTML comment)."""
+    inbox: InboxQuery | None = None
+    """`[survey.inbox]`; None: `evlm_cli.inbox` derives a query from the taxonomy."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ COMMANDS = {
     "export": Entry("export_cmd", "export"),
     "stats": Entry("stats_cmd"),
     "add": Entry("add_cmd"),
+    "inbox": Entry("inbox_cmd"),
     "edit": Entry("edit_cmd"),
     "move": Entry("edit_cmd"),
     "remove": Entry("edit_cmd"),

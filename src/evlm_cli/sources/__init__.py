@@ -6,6 +6,7 @@ Each source is one module with a pure `parse_*()` over the service's response an
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from evlm_cli import ids
@@ -33,6 +34,8 @@ class Metadata:
     arxiv_category: str = ""
     doi: str | None = None
     journal_ref: str = ""
+    published: dt.date | None = None
+    """When the first version appeared (arXiv), for `evlm inbox fetch --since`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ three seconds, as arXiv's API terms ask.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import time
@@ -31,6 +32,7 @@ DEFAULT_DELAY = 3.0
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
+_OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 _ERROR_ID = "http://arxiv.org/api/errors"
 _ERROR_FOR = re.compile(r"(?:for|id)[_ ](?P<id>[^\s#]+)$", re.IGNORECASE)
 
@@ -50,6 +52,8 @@ class Feed:
 
     papers: tuple[Metadata, ...]
     errors: tuple[FeedError, ...] = ()
+    total: int | None = None
+    """`opensearch:totalResults`: how many papers the query matches in all, for paging."""
 
 
 def api_url() -> str:
@@ -80,7 +84,8 @@ def parse_feed(xml: bytes | str) -> Feed:
             errors.append(FeedError(message, match.group("id") if match else None))
         else:
             papers.append(_entry(entry, entry_id))
-    return Feed(tuple(papers), tuple(errors))
+    total = _text(root, f"{_OPENSEARCH}totalResults")
+    return Feed(tuple(papers), tuple(errors), int(total) if total.isdigit() else None)
 
 
 def _text(element: Any, tag: str) -> str:
@@ -110,7 +115,15 @@ def _entry(entry: Any, entry_id: str) -> Metadata:
         arxiv_category=(category.get("term") or "") if category is not None else "",
         doi=doi,
         journal_ref=_text(entry, f"{_ARXIV}journal_ref"),
+        published=_date(published),
     )
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
 
 
 _last_request: dict[str, float] = {}
@@ -184,3 +197,55 @@ def _get(client: httpx.Client, base_url: str, wanted: list[str]) -> bytes:
     if response.status_code != 200:
         raise SourceError(f"arXiv answered HTTP {response.status_code} ({base_url})")
     return response.content
+
+
+PAGE_SIZE = 100
+"""Papers asked for per request when searching; the API allows up to 2000, smaller pages fail less often."""
+
+
+def search(
+    query: str,
+    client: httpx.Client,
+    *,
+    since: dt.date | None = None,
+    limit: int = 500,
+    page_size: int = PAGE_SIZE,
+    base_url: str | None = None,
+    delay: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Metadata]:
+    """The newest papers matching an API `search_query`, newest first, page by page (`start`, `max_results`).
+
+    Stops at `limit` papers, at the first paper submitted before `since`, when the API's total is reached, or at an
+    empty page. Requests are spaced like `fetch_many`'s; an error entry (a query the API cannot parse) is a
+    SourceError."""
+    from evlm_cli import net
+    from evlm_cli.sources._http import get
+
+    base_url = base_url or api_url()
+    delay = net.env_seconds(DELAY_ENV, DEFAULT_DELAY, net.DELAY) if delay is None else delay
+    found: list[Metadata] = []
+    start = 0
+    while len(found) < limit:
+        _wait_turn(delay, sleep)
+        params = {
+            "search_query": query,
+            "sortBy": "submittedDate",
+            "sortOrder": "descending",
+            "start": str(start),
+            "max_results": str(min(page_size, limit - len(found))),
+        }
+        response = get(client, base_url, service="arXiv", params=params)
+        if response.status_code != 200:
+            raise SourceError(f"arXiv answered HTTP {response.status_code} ({base_url})")
+        feed = parse_feed(response.content)
+        if feed.errors:
+            raise SourceError(f"arXiv refused the query: {'; '.join(e.message for e in feed.errors)}", where=query)
+        for paper in feed.papers:
+            if since is not None and paper.published is not None and paper.published < since:
+                return found
+            found.append(paper)
+        start += len(feed.papers)
+        if not feed.papers or (feed.total is not None and start >= feed.total):
+            break
+    return found[:limit]
