@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from evlm_cli.cli import app
 from fakeapi import FakeApi
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):  # CI runs the same examples every time: a red build is never a roll of the dice
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = Path(__file__).parent / "data"

@@ -305,6 +305,7 @@ class TestRoundTrip:
         with the same parts (a name evlm reads otherwise than bibtex comes back in `von Last, Jr, First` form)."""
         for author in (a for p in papers for a in p.authors):  # `Jr` without a first name has no BibTeX spelling
             assume(not (split_name(author).jr and not split_name(author).first))
+            assume(any(_readable_parts(author)))  # nor has a "name" with no readable text at all (`\A`)
         result = parse_bibtex(render_bibtex(papers), survey_with([]), "s", keep_keys=True, today=dt.date(2024, 1, 1))
         assert not [p for p in result.problems if "not" in p.reason and "year" not in p.reason]
         back = [(p.key, p.title, tuple(map(_readable_parts, p.authors)), p.year) for p in result.papers]
