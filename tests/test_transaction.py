@@ -419,3 +419,29 @@ class TestFilesAndLocks:
         timer.join()
         assert result.stderr.count("waiting for another evlm process writing data/papers.toml ...") == 1
         assert "after the wait" in db_path.read_text(encoding="utf-8")
+
+
+class TestSpecialFilesInTheWay:
+    """A pipe or a device where a generated file or an export goes is refused: nothing blocks, nothing is replaced."""
+
+    def test_fifo_where_readme_should_be(self, cli: Cli, repo: Path) -> None:
+        old_db = (repo / "data" / "papers.toml").read_bytes()
+        (repo / "README.md").unlink()
+        os.mkfifo(repo / "README.md")
+        result = cli("edit", KEY, "--set", "title=A New Title", code=1)
+        assert "README.md" in result.stderr and "named pipe" in result.stderr
+        assert (repo / "data" / "papers.toml").read_bytes() == old_db
+        assert (repo / "README.md").is_fifo()
+
+    def test_fifo_as_template(self, cli: Cli, repo: Path) -> None:
+        (repo / "data" / "README.template.md").unlink()
+        os.mkfifo(repo / "data" / "README.template.md")
+        result = cli("build", code=1)
+        assert "README template" in result.stderr and "named pipe" in result.stderr
+
+    def test_export_never_replaces_a_fifo(self, cli: Cli, repo: Path) -> None:
+        fifo = repo / "out.bib"
+        os.mkfifo(fifo)
+        result = cli("export", "bibtex", "-o", str(fifo), code=1)
+        assert "named pipe" in result.stderr
+        assert fifo.is_fifo()

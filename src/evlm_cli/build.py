@@ -62,20 +62,17 @@ def missing_template(db_path: Path) -> Path | None:
 
 
 def current_bytes(path: Path) -> bytes | None:
-    """A generated file's current content, None when it does not exist; EvlmError when it cannot be read."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
+    """A generated file's current content, None when it does not exist; EvlmError when it cannot be read (a folder,
+    a pipe or a device in its place is refused before anything is read, so nothing blocks)."""
+    from evlm_cli.inputfile import DATABASE_LIMIT, read_bytes
+
+    if not path.exists() and not path.is_symlink():
         return None
-    except OSError as error:
-        folder = isinstance(error, IsADirectoryError)
-        raise EvlmError(
-            f"cannot read generated file: {error.strerror}",
-            where=str(path),
-            hint="evlm replaces this file on every build; remove the folder in its way"
-            if folder
-            else "make it a readable file evlm may replace",
-        ) from None
+    try:
+        return read_bytes(path, what="generated file", limit=DATABASE_LIMIT)
+    except EvlmError as error:
+        hint = "evlm replaces this file on every build: remove or move away what is in its place"
+        raise EvlmError(f"cannot read generated file: {error.message}", where=str(path), hint=hint) from None
 
 
 def check(survey: Survey, db_path: Path) -> list[Outcome]:

@@ -76,8 +76,11 @@ def atomic_write(path: Path, content: str | bytes) -> None:
     """Replace `path` with `content` atomically, keeping the old file's permissions.
 
     A symbolic link is followed: the file it points to is replaced and the link stays a link."""
+    from evlm_cli.inputfile import refuse_special
+
     data = content.encode("utf-8") if isinstance(content, str) else content
     target = real_target(path)
+    refuse_special(target, what="file", error=DatabaseError)  # never rename over a pipe, a device or a folder
     temp = write_temp(target, data, shown=path)
     try:
         temp.replace(target)

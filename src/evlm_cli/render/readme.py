@@ -43,20 +43,19 @@ def default_template() -> str:
 
 def template_for(db_path: Path) -> tuple[str, str]:
     """The template text for a database and where it came from: `README.template.md` beside it, or the default."""
+    from evlm_cli.inputfile import IMPORT_LIMIT, read_text
+
     candidate = db_path.parent / TEMPLATE_NAME
-    try:
-        return candidate.read_text(encoding="utf-8"), str(candidate)
-    except FileNotFoundError:
+    if not candidate.exists() and not candidate.is_symlink():
         return default_template(), f"evlm's default {TEMPLATE_NAME}"
-    except UnicodeDecodeError as error:
-        reason = f"not UTF-8 text (byte {error.start})"
-    except OSError as error:
-        reason = error.strerror or str(error)
-    raise EvlmError(
-        f"cannot read the README template: {reason}",
-        where=str(candidate),
-        hint=f"make it a readable UTF-8 file, or remove it to use evlm's default {TEMPLATE_NAME}",
-    )
+    try:
+        return read_text(candidate, what="README template", limit=IMPORT_LIMIT), str(candidate)
+    except EvlmError as error:
+        raise EvlmError(
+            f"cannot read the README template: {error.message}",
+            where=str(candidate),
+            hint=f"make it a readable UTF-8 file, or remove it to use evlm's default {TEMPLATE_NAME}",
+        ) from None
 
 
 def render_readme(survey: Survey, template: str, *, template_name: str = TEMPLATE_NAME) -> str:
