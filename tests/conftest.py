@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from hypothesis import settings
 from typer.testing import CliRunner
 
 from evlm_cli.cli import app
+from evlm_cli.model import Survey
 from fakeapi import FakeApi
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -41,19 +43,64 @@ def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
 
 
+PUBLISHED_DATE = dt.date(2026, 11, 25)
+"""The day the published list was imported: the `added` date of its papers."""
+
+
+def published() -> Survey:
+    """The published list as `evlm import readme` gives it: the data of the `repo` fixture."""
+    from evlm_cli.importers.readme import parse_readme
+
+    return parse_readme(SEED.read_text(encoding="utf-8"), today=PUBLISHED_DATE).survey
+
+
+@pytest.fixture(scope="session")
+def published_survey(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The published list as `evlm import readme` gives it (data/papers.toml, the template, README.md, papers.bib),
+    built once: the survey as first shipped, defects included, so tests do not change when the shipped data is
+    corrected (docs/corrections.md)."""
+    from evlm_cli import db
+
+    root = tmp_path_factory.mktemp("published")
+    (root / "data").mkdir()
+    survey = published()
+    (root / "data" / "papers.toml").write_text(db.dumps(survey), encoding="utf-8")
+    shutil.copy(ROOT / "data" / "README.template.md", root / "data" / "README.template.md")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        result = CliRunner().invoke(app, ["build"])
+    assert result.exit_code == 0, result.output
+    (root / "data" / "papers.toml.lock").unlink(missing_ok=True)
+    return root
+
+
+def _copy_repo(source: Path, target: Path) -> None:
+    (target / "data").mkdir()
+    for name in ("papers.toml", "README.template.md", "papers.bib"):
+        if (source / "data" / name).exists():
+            shutil.copy(source / "data" / name, target / "data" / name)
+    shutil.copy(source / "README.md", target / "README.md")
+
+
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A throw-away survey repository (data/papers.toml, its template, a built README), as the current folder."""
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in ("papers.toml", "README.template.md"):
-        shutil.copy(ROOT / "data" / name, data / name)
-    for extra in ("papers.bib",):
-        if (ROOT / "data" / extra).exists():
-            shutil.copy(ROOT / "data" / extra, data / extra)
-    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, published_survey: Path) -> Path:
+    """A throw-away survey repository holding the published list (data/papers.toml, its template, a built README),
+    as the current folder."""
+    _copy_repo(published_survey, tmp_path)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def shipped_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A throw-away copy of the shipped survey (the corrected data/papers.toml, template, README, papers.bib), as
+    the current folder (a folder of its own, so that a test may have `repo` too)."""
+    target = tmp_path / "shipped"
+    target.mkdir()
+    _copy_repo(ROOT, target)
+    monkeypatch.chdir(target)
+    return target
 
 
 @pytest.fixture

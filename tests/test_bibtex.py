@@ -313,14 +313,15 @@ class TestRoundTrip:
         assert back == expected
 
     def test_shipped_papers_round_trip(self) -> None:
-        """Every shipped paper comes back with its key, title, year, venue and arXiv id (repeats skipped)."""
+        """Every shipped paper comes back with its key, title, year, venue (BibTeX's journal or booktitle, so the
+        container where there is one) and arXiv id (repeats skipped)."""
         survey = db.load(SHIPPED_DB)
         result = parse_bibtex(render_bibtex(survey.papers), survey_with([]), "s", keep_keys=True)
         seen: set[str | None] = {None}
         expected = []
         for p in survey.papers:
             if p.arxiv not in seen or p.arxiv is None:
-                expected.append((p.key, p.title, p.year, p.venue, p.arxiv))
+                expected.append((p.key, p.title, p.year, p.container or p.venue, p.arxiv))
             seen.add(p.arxiv)
         assert [(p.key, p.title, p.year, p.venue, p.arxiv) for p in result.papers] == expected
         assert [s.reason.rsplit(" ", 1)[0] for s in result.skipped] == ["same arXiv id"] * (

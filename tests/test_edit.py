@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import SHIPPED_DB, Cli
+from conftest import Cli, published
 from evlm_cli import build, db, dedupe, edit
 from evlm_cli.cli import _write
 from evlm_cli.errors import EvlmError, NotFoundError
@@ -17,7 +17,7 @@ from evlm_cli.model import Link, Paper, Survey
 from evlm_cli.render.readme import paper_line
 from evlm_cli.suggest import suggest_section
 
-SURVEY = db.load(SHIPPED_DB)
+SURVEY = published()
 PTQ = "post-training-quantization"
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import SHIPPED_DB, Cli
+from conftest import Cli, published
 from evlm_cli import db, edit, ids
 from lintutil import findings
 
-SURVEY = db.load(SHIPPED_DB)
+SURVEY = published()
 
 
 class TestIdsFromLinks:

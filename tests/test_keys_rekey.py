@@ -7,8 +7,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import SHIPPED_DB, Cli
+from conftest import PUBLISHED_DATE, SHIPPED_DB, Cli
 from evlm_cli import db, transaction
+from evlm_cli.importers.readme import parse_readme
 from evlm_cli.keys import base_key, make_key
 from evlm_cli.model import Survey, validate_key
 
@@ -45,12 +46,21 @@ class TestRule:
         """Whatever the title and authors, the key is a valid, non-empty citation key."""
         assert validate_key(make_key(title, authors, year, set())) is None
 
-    def test_shipped_keys_follow_the_rule(self) -> None:
-        """Every shipped paper's key is what the rule gives (with suffixes only for collisions)."""
+    def test_imported_keys_follow_the_rule(self, seed_text: str) -> None:
+        """Every key the published list's import gives is what the rule gives (with suffixes only for collisions)."""
         taken: set[str] = set()
-        for paper in db.load(SHIPPED_DB).papers:
+        for paper in parse_readme(seed_text, today=PUBLISHED_DATE).survey.papers:
             assert paper.key == make_key(paper.title, paper.authors, paper.year, taken)
             taken.add(paper.key)
+
+    def test_shipped_keys_stay_stable(self, seed_text: str) -> None:
+        """Correcting the shipped records kept their keys (documents cite them): only the key made from a NeurIPS
+        file name was renamed, to what the rule gives for the corrected record (docs/corrections.md)."""
+        imported = {p.key for p in parse_readme(seed_text, today=PUBLISHED_DATE).survey.papers}
+        shipped = db.load(SHIPPED_DB)
+        assert {p.key for p in shipped.papers} == imported - {"neurips2024make"} | {"liao2023make"}
+        liao = shipped.paper("liao2023make")
+        assert make_key(liao.title, liao.authors, liao.year, set()) == "liao2023make"
 
 
 class TestRekey:

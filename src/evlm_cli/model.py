@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 
 from evlm_cli import ids
 from evlm_cli.errors import DatabaseError, NotFoundError
@@ -340,6 +341,30 @@ MULTI_LINE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 line feed."""
 
 
+_MULTI_LINE_PAPER_FIELDS = frozenset({"abstract", "note"})
+
+
+def _one_line_text(paper: Paper) -> list[tuple[str, str | tuple[str, ...]]]:
+    """Every one-line text of a paper by field name: its string fields, string lists, link labels and URLs, and the
+    names and values of `extra` (so a field added to Paper is checked without being listed here)."""
+    found: list[tuple[str, str | tuple[str, ...]]] = []
+    for name in _PAPER_FIELD_NAMES:
+        value = getattr(paper, name)
+        if name in _MULTI_LINE_PAPER_FIELDS:
+            continue
+        if isinstance(value, str):
+            found.append((name, value))
+        elif isinstance(value, tuple) and name not in ("links", "extra"):
+            found.append((name, tuple(item for item in value if isinstance(item, str))))
+    found.append(("links", tuple(text for link in paper.links for text in (link.label, link.url))))
+    found.append(("extra", tuple(text for pair in paper.extra for text in pair)))
+    return found
+
+
+def _texts(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
+
+
 def control_problems(
     where: str, one_line: dict[str, str | tuple[str, ...]], multi_line: dict[str, str] | None = None
 ) -> Iterator[DatabaseError]:
@@ -351,8 +376,8 @@ def control_problems(
         (flat, ONE_LINE_FORBIDDEN, "remove it: a one-line field may hold tabs, but no line break or control character"),
         (multi_line or {}, MULTI_LINE_FORBIDDEN, "remove it: only tabs and line feeds may appear here"),
     ]
-    for fields, forbidden, hint in groups:
-        for name, value in fields.items():
+    for group, forbidden, hint in groups:
+        for name, value in group.items():
             found = forbidden.search(value)
             if found is not None:
                 char = found.group()
@@ -497,16 +522,12 @@ def paper_problems(paper: Paper, sections: set[str], seen_keys: set[str]) -> Ite
     yield from _alias_problems(paper, where, seen_keys)
     if not paper.title.strip():
         yield DatabaseError("field 'title' is empty", where=where, field="title")
-    labels = tuple(link.label for link in paper.links)
-    one_line = (paper.title, paper.venue, paper.arxiv or "", paper.arxiv_category, paper.doi or "", paper.journal_ref)
     # One scan per kind of field for the clean paper (nearly every one), which keeps a 100,000-paper load fast.
-    if ONE_LINE_FORBIDDEN.search("\t".join((*one_line, *paper.authors, *labels, *paper.tags, *paper.ignore))) or (
+    one_line = _one_line_text(paper)
+    if ONE_LINE_FORBIDDEN.search("\t".join(text for _, value in one_line for text in _texts(value))) or (
         MULTI_LINE_FORBIDDEN.search(f"{paper.abstract}\t{paper.note}")
     ):
-        named = ("title", "venue", "arxiv", "arxiv_category", "doi", "journal_ref")
-        fields: dict[str, str | tuple[str, ...]] = dict(zip(named, one_line, strict=True))
-        fields.update(authors=paper.authors, links=labels, tags=paper.tags, ignore=paper.ignore)
-        yield from control_problems(where, fields, {"abstract": paper.abstract, "note": paper.note})
+        yield from control_problems(where, dict(one_line), {"abstract": paper.abstract, "note": paper.note})
     if paper.section not in sections:
         hint = _did_you_mean(paper.section, sorted(sections), "evlm sections")
         yield DatabaseError(
@@ -592,3 +613,6 @@ def _bibliographic_problems(paper: Paper, where: str) -> Iterator[DatabaseError]
             )
     if len(set(names)) != len(names):
         yield DatabaseError("field 'extra' names a field twice", where=where, field="extra")
+
+
+_PAPER_FIELD_NAMES = tuple(spec.name for spec in dataclass_fields(Paper))
