@@ -33,6 +33,13 @@ class Metadata:
     arxiv_category: str = ""
     doi: str | None = None
     journal_ref: str = ""
+    source: str = ""
+    """Which service answered (`arxiv`, `crossref`, `dblp`, `s2`; see `model.SOURCES`); empty: typed by a person."""
+    id: str = ""
+    """The record's id at that service (what provenance records)."""
+    type: str = ""
+    """The entry type the record implies (`inproceedings`, `article`, `preprint`), empty when unknown."""
+    pages: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,6 +110,8 @@ def _entry(entry: Any, entry_id: str) -> Metadata:
         arxiv_category=(category.get("term") or "") if category is not None else "",
         doi=doi,
         journal_ref=_text(entry, f"{_ARXIV}journal_ref"),
+        source="arxiv",
+        id=arxiv.id,
     )
 
 

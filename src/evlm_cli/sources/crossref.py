@@ -46,7 +46,23 @@ def parse_work(text: str | bytes) -> Metadata:
         url=f"https://doi.org/{doi}" if doi else "",
         abstract=normalize_space(_TAG.sub(" ", str(work.get("abstract", "")))),
         doi=doi,
+        source="crossref",
+        id=doi or "",
+        type=_TYPES.get(str(work.get("type", "")), ""),
+        pages=str(work.get("page", "")).replace("-", "--") if isinstance(work.get("page"), str) else "",
     )
+
+
+_TYPES = {
+    "proceedings-article": "inproceedings",
+    "journal-article": "article",
+    "book-chapter": "incollection",
+    "book": "book",
+    "posted-content": "preprint",
+    "report": "techreport",
+    "dissertation": "phdthesis",
+}
+"""Crossref's work types as entry types (https://api.crossref.org/types)."""
 
 
 def _strings(value: Any) -> list[str]:
