@@ -181,7 +181,7 @@ def _propose_one(
             found += [hit for hit in hits if identity.same_paper(probe, hit).same and hit not in found]
     published = _published(found)
     proposal = Proposal(paper.key, paper.title, notes=tuple(notes), problems=tuple(problems), link_is=link_is)
-    if published is not None and _is_preprint(paper):
+    if published is not None and is_preprint(paper):
         proposal = dataclasses.replace(
             proposal,
             published={"venue": published.venue, "year": str(published.year or ""), "url": published.url},
@@ -222,7 +222,8 @@ def _published(records: Sequence[Metadata]) -> Metadata | None:
     return None
 
 
-def _is_preprint(paper: Paper) -> bool:
+def is_preprint(paper: Paper) -> bool:
+    """True when the list gives the paper as a preprint (no venue but arXiv, no published type)."""
     return paper.type in ("", "preprint", "misc") and paper.venue.lower() in ("", "arxiv", "corr", "arxiv preprint")
 
 
@@ -246,13 +247,13 @@ def _changes(paper: Paper, found: list[Metadata], published: Metadata | None, id
         offer("title", best.title, best)
     if not paper.authors:
         offer("authors", best.authors, best)
-    if published is not None and (_is_preprint(paper) or paper.year != published.year):
+    if published is not None and (is_preprint(paper) or paper.year != published.year):
         offer("year", published.year, published)
     elif paper.year is None:
         offer("year", best.year, best)
     if published is not None:
         venue = _VOLUME.sub("", published.venue)
-        if _is_preprint(paper) or paper.venue.casefold() != venue.casefold():
+        if is_preprint(paper) or paper.venue.casefold() != venue.casefold():
             offer("venue", venue, published)
         offer("type", published.type, published)
         if not paper.pages:
