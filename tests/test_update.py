@@ -285,3 +285,12 @@ class TestUpdate:
         (request,) = api.requests
         assert request.headers.get("x-api-key") == "secret"
         assert request.query["fields"] == ["externalIds,venue,publicationTypes,year,authors,title"]
+
+
+def test_the_cache_can_be_turned_off(cli: Cli, api: FakeApi, survey: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With EVLM_SOURCE_CACHE=0 every run asks again (and the default cache made the rerun free: see above)."""
+    monkeypatch.setenv("EVLM_SOURCE_CACHE", "0")
+    for _ in range(2):
+        answer_isomorphic(api)
+        cli("update", "fang2024isomorphic")
+    assert len(api.requests_to(DBLP)) == 2
