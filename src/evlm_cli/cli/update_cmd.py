@@ -17,13 +17,22 @@ def update(
     ctx: typer.Context,
     keys: Annotated[
         list[str] | None,
-        typer.Argument(help="Citation keys of the papers to check.", show_default=False, autocompletion=_options.KEYS),
+        typer.Argument(
+            help="Citation keys of the papers to check.",
+            metavar="KEY...",
+            show_default=False,
+            autocompletion=_options.KEYS,
+        ),
     ] = None,
     *,
     section: Annotated[
         str | None,
         typer.Option(
-            "--section", "-s", help="Check the papers of this section and below.", autocompletion=_options.SECTIONS
+            "--section",
+            "-s",
+            metavar="ID",
+            help="Check the papers of this section and below.",
+            autocompletion=_options.SECTIONS,
         ),
     ] = None,
     all_papers: Annotated[bool, typer.Option("--all", help="Check every paper.")] = False,
@@ -31,15 +40,24 @@ def update(
         bool, typer.Option("--apply", help="Write the proposed changes (all, or those of --field).")
     ] = False,
     field: Annotated[
-        str | None, typer.Option("--field", help="With --apply: only these fields, comma-separated (authors,doi).")
+        str | None,
+        typer.Option(
+            "--field", metavar="FIELDS", help="With --apply: only these fields, comma-separated (authors,doi)."
+        ),
     ] = None,
     force_field: Annotated[
         list[str] | None,
-        typer.Option("--force-field", help="Propose changes to this field even when pinned or entered by hand."),
+        typer.Option(
+            "--force-field", metavar="FIELD", help="Propose changes to this field even when pinned or entered by hand."
+        ),
     ] = None,
     reject: Annotated[
         list[str] | None,
-        typer.Option("--reject", help="KEY:FIELD: remember this proposal as rejected and never offer it again."),
+        typer.Option(
+            "--reject",
+            metavar="KEY:FIELD",
+            help="KEY:FIELD: remember this proposal as rejected and never offer it again.",
+        ),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the proposals as JSON.")] = False,
     no_build: _write.NoBuildOption = False,
