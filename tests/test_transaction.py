@@ -53,11 +53,15 @@ def leftovers(repo: Path) -> list[str]:
     return sorted(n for n in names if n.endswith((fsutil.TEMP_SUFFIX, ".journal")))
 
 
-def new_files(repo: Path, elsewhere: Path, title: str) -> Files:
-    """What the three files are after retitling, computed in a copy of the repository (in `elsewhere`)."""
+def new_files(repo: Path, elsewhere: Path, title: str, *, plain: bool = False) -> Files:
+    """What the three files are after `evlm edit --set title=...` (provenance included), or with `plain` after
+    `retitle`, computed in a copy of the repository (in `elsewhere`)."""
+    from evlm_cli.edit import edit
+
     copy = elsewhere / "copy"
     shutil.copytree(repo, copy)
-    transaction.write(copy / "data" / "papers.toml", retitle(title))
+    change = retitle(title) if plain else lambda survey: edit(survey, KEY, [("title", title)])
+    transaction.write(copy / "data" / "papers.toml", change)
     return files(copy)
 
 
@@ -254,7 +258,7 @@ class TestSigkill:
         path = repo / "data" / "papers.toml"
         titles = ["Title Number One", "Title Number Two"]
         transaction.write(path, retitle(titles[0]))
-        states = {files(repo): "one", new_files(repo, tmp_path_factory.mktemp("new"), titles[1]): "two"}
+        states = {files(repo): "one", new_files(repo, tmp_path_factory.mktemp("new"), titles[1], plain=True): "two"}
         rng = random.Random(9)
         seen: dict[str, int] = {"one": 0, "two": 0}
         interrupted = 0

@@ -21,6 +21,7 @@ from evlm_cli.model import (
     InboxQuery,
     Link,
     Paper,
+    Provenance,
     Section,
     Survey,
     SurveyInfo,
@@ -190,7 +191,7 @@ def _collect_survey(raw: dict[str, Any]) -> tuple[Survey | None, list[DatabaseEr
                 hint=f"this evlm reads schemas {', '.join(map(str, READABLE_SCHEMAS))}",
                 field="schema",
             )
-        schema = SCHEMA_VERSION  # schema 1 is schema 2 without the bibliographic fields: it upgrades as it loads
+        schema = SCHEMA_VERSION  # an older schema is this one without its newer fields: it upgrades as it loads
         header = raw.get("survey")
         if not isinstance(header, dict):
             raise DatabaseError(
@@ -300,6 +301,40 @@ class _Fields:
             raise self._fail(name, 'a table of strings ({ series = "..." })')
         return tuple(value.items())
 
+    def provenance(self, name: str) -> tuple[tuple[str, Provenance], ...]:
+        value = self.raw.get(name, {})
+        expected = 'a table of { source = "...", id = "...", url = "...", date = 2026-12-01 } tables'
+        if not isinstance(value, dict):
+            raise self._fail(name, expected)
+        found = []
+        for field_name, origin in value.items():
+            if (
+                not isinstance(origin, dict)
+                or not set(origin) <= {"source", "id", "url", "date"}
+                or not all(isinstance(origin.get(k, ""), str) for k in ("source", "id", "url"))
+                or "source" not in origin
+                or (
+                    "date" in origin
+                    and (isinstance(origin["date"], dt.datetime) or not isinstance(origin["date"], dt.date))
+                )
+            ):
+                raise self._fail(name, expected)
+            found.append(
+                (
+                    field_name,
+                    Provenance(origin["source"], origin.get("id", ""), origin.get("url", ""), origin.get("date")),
+                )
+            )
+        return tuple(found)
+
+    def rejections(self, name: str) -> tuple[tuple[str, str], ...]:
+        value = self.raw.get(name, {})
+        if not isinstance(value, dict) or not all(
+            isinstance(items, list) and all(isinstance(item, str) for item in items) for items in value.values()
+        ):
+            raise self._fail(name, 'a table of arrays of strings ({ doi = ["10.1145/..."] })')
+        return tuple((field_name, item) for field_name, items in value.items() for item in items)
+
     def date(self, name: str) -> dt.date | None:
         if name not in self.raw:
             return None
@@ -400,6 +435,9 @@ def _paper(raw: dict[str, Any], index: int) -> Paper:
         ignore=get.strings("ignore"),
         extra=get.table("extra"),
         also_in=get.strings("also_in"),
+        provenance=get.provenance("provenance"),
+        pinned=get.strings("pinned"),
+        rejected=get.rejections("rejected"),
     )
 
 
@@ -433,6 +471,9 @@ def paper_json(paper: Paper) -> dict[str, Any]:
     data = paper_to_dict(paper)
     if paper.added is not None:
         data["added"] = paper.added.isoformat()
+    for origin in data.get("provenance", {}).values():
+        if "date" in origin:
+            origin["date"] = origin["date"].isoformat()
     return data
 
 
@@ -451,6 +492,13 @@ def _record(obj: Any, keep: set[str]) -> dict[str, Any]:
             value = dict(value)
         elif isinstance(value, InboxQuery):
             value = _record(value, keep=set())
+        elif spec.name == "provenance":
+            value = {name: _record(origin, keep={"source"}) for name, origin in value}
+        elif spec.name == "rejected":
+            grouped: dict[str, list[str]] = {}
+            for name, rejected in value:
+                grouped.setdefault(name, []).append(rejected)
+            value = grouped
         elif isinstance(value, tuple):
             value = [{"label": v.label, "url": v.url} if isinstance(v, Link) else v for v in value]
         out[spec.name] = value

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from evlm_cli import dedupe, ids
 from evlm_cli.errors import DatabaseError, EvlmError
 from evlm_cli.keys import make_key
-from evlm_cli.model import TYPES, Link, Paper, Survey, check_paper, normalize_type, taken_keys
+from evlm_cli.model import TYPES, Link, Paper, Provenance, Survey, check_paper, normalize_type, taken_keys
 from evlm_cli.text import closest, normalize_space, quoted
 
 if TYPE_CHECKING:
@@ -40,11 +40,15 @@ def draft(
     note: str = "",
     added: dt.date | None = None,
 ) -> Paper:
-    """A paper without its key yet (`add_papers` chooses it), from fetched or typed metadata and the options."""
+    """A paper without its key yet (`add_papers` chooses it), from fetched or typed metadata and the options.
+
+    Its provenance says which fields the source gave and which the maintainer typed (`hand`)."""
+    from evlm_cli import provenance
+
     links = [Link("Paper", meta.url)] if meta.url else []
     if code:
         links.append(Link("Code", code))
-    return Paper(
+    paper = Paper(
         key="",
         title=normalize_space(meta.title),
         section=section,
@@ -62,6 +66,14 @@ def draft(
         note=note.strip(),
         added=added or dt.date.today(),
     )
+    today = added or dt.date.today()
+    typed = {name for name, value in (("venue", venue), ("year", year)) if value}
+    if meta.source:
+        fetched = [name for name in provenance.filled(paper) if name not in typed]
+        paper = provenance.record(paper, fetched, Provenance(meta.source, meta.id, meta.url, today))
+    else:
+        typed.update(provenance.filled(paper))
+    return provenance.record(paper, typed & set(provenance.filled(paper)), Provenance("hand", date=today))
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,10 +179,13 @@ def parse_assignment(text: str) -> tuple[str, str]:
 
 def edit(survey: Survey, key: str, changes: Sequence[tuple[str, str]]) -> Survey:
     """The survey with these field changes applied to one paper, validated as a whole."""
+    from evlm_cli import provenance
+
     original = paper = survey.paper(key)
     for field, value in changes:
         paper = _apply(paper, field, value)
     paper = rederive_ids(original, paper)
+    paper = provenance.record(paper, provenance.changed(original, paper), Provenance("hand", date=dt.date.today()))
     where = f"paper {key!r}"
     try:
         check_paper(paper, {s.id for s in survey.sections}, {p.key.casefold() for p in survey.papers if p.key != key})

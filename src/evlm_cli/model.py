@@ -15,9 +15,10 @@ from evlm_cli import ids
 from evlm_cli.errors import DatabaseError, NotFoundError
 from evlm_cli.text import closest, quoted
 
-SCHEMA_VERSION = 2
-"""2 added the bibliographic fields (`type`, `editors`, `container`, ..., `extra`); a schema-1 file reads unchanged."""
-READABLE_SCHEMAS = (1, SCHEMA_VERSION)
+SCHEMA_VERSION = 3
+"""2 added the bibliographic fields (`type`, `editors`, `container`, ..., `extra`); 3 added `provenance`, `pinned`
+and `rejected` (what `evlm update` needs). Files of schemas 1 and 2 read unchanged."""
+READABLE_SCHEMAS = (1, 2, SCHEMA_VERSION)
 MIN_YEAR = 1900
 """No paper in a survey of vision-language models predates this; a smaller year is a typo."""
 
@@ -28,6 +29,25 @@ class Link:
 
     label: str
     url: str
+
+
+SOURCES = ("arxiv", "crossref", "dblp", "s2", "bibtex", "readme", "hand")
+"""Where a field's value can come from: a public record (arXiv, Crossref, DBLP, Semantic Scholar), an imported BibTeX
+file or README list, or a maintainer (`evlm edit`, `add` without a record, or the file edited by hand)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where one field's value came from, so `evlm update` knows what it may replace and a reviewer can check it."""
+
+    source: str
+    """One of SOURCES."""
+    id: str = ""
+    """The record's id at that source: an arXiv id, a DOI, a DBLP key, a Semantic Scholar paper id, a file name."""
+    url: str = ""
+    """Where a person can read the record."""
+    date: dt.date | None = None
+    """When the value was taken."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +175,16 @@ class Paper:
     verbatim on BibTeX export; a TOML table in the database."""
     also_in: tuple[str, ...] = ()
     """Other sections that list this paper too (curated lists cross-list on purpose); the README shows it in each."""
+    provenance: tuple[tuple[str, Provenance], ...] = ()
+    """(field name, where its value came from), in field order; a TOML table of inline tables in the database."""
+    pinned: tuple[str, ...] = ()
+    """Fields `evlm update` never changes (unless told with `--force-field`)."""
+    rejected: tuple[tuple[str, str], ...] = ()
+    """(field name, the value a maintainer rejected, as `update` shows it): proposals not to offer again."""
+
+    def source_of(self, name: str) -> Provenance | None:
+        """Where this paper's field `name` came from, if recorded."""
+        return next((origin for field_name, origin in self.provenance if field_name == name), None)
 
     def link(self, label: str) -> str | None:
         """The URL of the first link with this label (case-insensitive), or None."""
@@ -613,6 +643,45 @@ def _bibliographic_problems(paper: Paper, where: str) -> Iterator[DatabaseError]
             )
     if len(set(names)) != len(names):
         yield DatabaseError("field 'extra' names a field twice", where=where, field="extra")
+    yield from _provenance_problems(paper, where)
+
+
+PROVENANCE_FIELDS = frozenset(
+    "title title_tex type authors editors year month venue container volume number pages edition series publisher "
+    "address school institution organization howpublished isbn issn url crossref bib_note links arxiv arxiv_version "
+    "arxiv_category doi journal_ref abstract".split()
+)
+"""The fields whose origin can be recorded, pinned or rejected: the bibliographic ones (not the survey's own)."""
+
+
+def _provenance_problems(paper: Paper, where: str) -> Iterator[DatabaseError]:
+    """The schema-3 fields name bibliographic fields, once each, and sources evlm knows."""
+    hint = "name a bibliographic field: " + ", ".join(sorted(PROVENANCE_FIELDS))
+    for table, names in (
+        ("provenance", [name for name, _ in paper.provenance]),
+        ("pinned", list(paper.pinned)),
+        ("rejected", [name for name, _ in paper.rejected]),
+    ):
+        for name in names:
+            if name not in PROVENANCE_FIELDS:
+                yield DatabaseError(f"field {table!r} names {name!r}, not a field", where=where, hint=hint, field=table)
+        if table != "rejected" and len(set(names)) != len(names):
+            yield DatabaseError(f"field {table!r} names a field twice", where=where, field=table)
+    for name, origin in paper.provenance:
+        if origin.source not in SOURCES:
+            yield DatabaseError(
+                f"field 'provenance' gives {name!r} the source {origin.source!r}",
+                where=where,
+                hint="use one of " + ", ".join(SOURCES),
+                field="provenance",
+            )
+        if origin.url and not ids.is_valid_url(origin.url):
+            yield DatabaseError(
+                f"field 'provenance' gives {name!r} the malformed URL {origin.url!r}",
+                where=where,
+                hint="use an absolute http(s) URL",
+                field="provenance",
+            )
 
 
 _PAPER_FIELD_NAMES = tuple(spec.name for spec in dataclass_fields(Paper))

@@ -35,5 +35,6 @@ COMMANDS = {
     "site": Entry("site_cmd"),
     "format": Entry("format_cmd"),
     "check": Entry("check_cmd"),
+    "update": Entry("update_cmd"),
 }
 """In the order `evlm --help` lists them: reading first, then changing, then maintaining."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 from evlm_cli.cli import _complete, _console
-from evlm_cli.cli._params import Argument, AuthorFilter, JsonFlag, SectionFilter, VenueFilter, YearRangeFilter
+from evlm_cli.cli._params import Argument, AuthorFilter, JsonFlag, Option, SectionFilter, VenueFilter, YearRangeFilter
 
 
 def list_papers(
@@ -60,13 +60,16 @@ def show(
     db: Path | None,
     key: Annotated[str, Argument(help="The paper's citation key (see `evlm list`).", complete=_complete.keys)],
     *,
+    provenance: Annotated[
+        bool, Option("--provenance", help="Say where each field came from (source, id, date, URL), which are pinned.")
+    ] = False,
     json_output: JsonFlag = False,
 ) -> int:
     """Show one paper in full: the survey's fields and its citation record (type, container, volume, pages, ...).
 
     A key an imported duplicate had (an alias) shows the paper it names.
 
-    Example: evlm show mbq2024modality
+    Example: evlm show mbq2024modality --provenance
     """
     from evlm_cli.location import locate
     from evlm_cli.search.index import using_index
@@ -77,10 +80,16 @@ def show(
         return 0
     from rich.table import Table
 
+    origins: dict[str, dict[str, str]] = data.get("provenance", {})
+    pinned = set(data.get("pinned", []))
     table = Table(show_header=False, box=None, padding=(0, 1))
     table.add_column(style="bold")
     table.add_column()
+    if provenance:
+        table.add_column(style="dim")
     for name, value in data.items():
+        if name in ("provenance", "pinned", "rejected") and (provenance or name != "pinned"):
+            continue
         if name == "links":
             text = "\n".join(f"{link['label']}: {link['url']}" for link in value)
         elif name == "section":
@@ -91,9 +100,28 @@ def show(
             text = "; ".join(str(v) for v in value)
         else:
             text = str(value)
-        table.add_row(name, _console.escape(text))
+        origin = None
+        if provenance:
+            origin = "" if name in _SURVEY_OWN else _origin(origins.get(name), pinned=name in pinned)
+        table.add_row(name, _console.escape(text), *([_console.escape(origin)] if origin is not None else []))
+    if provenance:
+        for name, rejected in data.get("rejected", {}).items():
+            table.add_row(f"rejected {name}", _console.escape("; ".join(rejected)), "")
     _console.out().print(table)
     return 0
+
+
+_SURVEY_OWN = {"key", "section", "aliases", "tags", "note", "added", "ignore", "extra", "also_in"}
+"""The survey's own fields: no public record gives them, so they have no provenance."""
+
+
+def _origin(origin: dict[str, str] | None, *, pinned: bool) -> str:
+    """`arxiv 2308.13137, 2026-12-01, https://arxiv.org/abs/2308.13137 (pinned)`; `(unknown)` when not recorded."""
+    text = "(unknown)"
+    if origin:
+        source = " ".join(filter(None, (origin.get("source"), origin.get("id"))))
+        text = ", ".join(part for part in (source, origin.get("date"), origin.get("url")) if part)
+    return text + (" (pinned)" if pinned else "")
 
 
 def sections(db: Path | None, *, json_output: JsonFlag = False) -> int:

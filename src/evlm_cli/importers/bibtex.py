@@ -14,9 +14,10 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evlm_cli import dedupe, ids
+from evlm_cli import dedupe, ids, provenance
 from evlm_cli.errors import DatabaseError, ImportFormatError
 from evlm_cli.importers import Problem
 from evlm_cli.keys import format_name, is_organisation, make_key, split_name
@@ -25,6 +26,7 @@ from evlm_cli.model import (
     MIN_YEAR,
     Link,
     Paper,
+    Provenance,
     Survey,
     check_paper,
     container_field,
@@ -169,6 +171,9 @@ def parse_bibtex(
         if keep_keys and not usable:
             why = "is not usable" if validate_key(block.key) else "is taken (BibTeX ignores case in keys)"
             notes.append(f"key {block.key!r} {why}; imported as {paper.key!r}")
+        paper = provenance.record(
+            paper, provenance.filled(paper), Provenance("bibtex", f"{Path(source).name}:{block.key}", date=added)
+        )
         try:
             check_paper(paper, {section}, folded)
         except DatabaseError as error:  # whatever slipped through the mapping must not stop the whole import

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from evlm_cli import db
 from evlm_cli.errors import DatabaseError, EvlmError
@@ -117,9 +118,16 @@ def run(
         section_lines=db.record_lines(text, "sections"),
         db_path=path if generated_files else None,
         fetched_titles=links.cached_titles(),
+        records=_known_records(path),
     )
     report.findings = [*schema, *rules.without_ignored([*rules.run(context, ignore=ignore), *extra], survey, ignore)]
     return report
+
+
+def _known_records(path: Path) -> dict[str, Any]:
+    from evlm_cli import update
+
+    return update.known(path)
 
 
 def _check_links(

@@ -36,6 +36,13 @@ class Metadata:
     journal_ref: str = ""
     published: dt.date | None = None
     """When the first version appeared (arXiv), for `evlm inbox fetch --since`."""
+    source: str = ""
+    """Which service answered (`arxiv`, `crossref`, `dblp`, `s2`; see `model.SOURCES`); empty: typed by a person."""
+    id: str = ""
+    """The record's id at that service (what provenance records)."""
+    type: str = ""
+    """The entry type the record implies (`inproceedings`, `article`, `preprint`), empty when unknown."""
+    pages: str = ""
 
 
 @dataclass(frozen=True, slots=True)

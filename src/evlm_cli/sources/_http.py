@@ -96,13 +96,19 @@ def make_client(
 
 
 def get(
-    client: httpx.Client, url: str, *, service: str, params: Mapping[str, str] | None = None, where: str | None = None
+    client: httpx.Client,
+    url: str,
+    *,
+    service: str,
+    params: Mapping[str, str] | None = None,
+    where: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> httpx.Response:
     """GET through the client, any failure a SourceError naming the service (and `where`, the id asked for)."""
     import httpx
 
     try:
-        return client.get(url, params=params)
+        return client.get(url, params=params, headers=headers)
     except net.TooLarge as error:
         raise SourceError(f"{service} answered too much: {error}; refused ({url})", where=where) from None
     except (net.DeadlineExceeded, httpx.TimeoutException) as error:
@@ -113,3 +119,65 @@ def get(
         ) from None
     except httpx.HTTPError as error:
         raise SourceError(f"cannot reach {service}: {net.describe(error)} ({url})", where=where) from None
+
+
+_last_request: dict[str, float] = {}
+"""time.monotonic() of this process's latest request to each service, for the spacing their terms ask for."""
+
+
+def wait_turn(service: str, delay: float, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Sleep until `delay` seconds have passed since this process last asked `service`."""
+    last = _last_request.get(service)
+    if last is not None and (wait := last + delay - time.monotonic()) > 0:
+        sleep(wait)
+    _last_request[service] = time.monotonic()
+
+
+CACHE_ENV = "EVLM_SOURCE_CACHE"
+"""Set to 0 to neither read nor write the answers' cache."""
+CACHE_DAYS = 30
+"""How long a cached answer is used: records change slowly (a preprint gets published), so a month is fresh enough."""
+
+
+def cached_get(
+    client: httpx.Client,
+    url: str,
+    *,
+    service: str,
+    params: Mapping[str, str] | None = None,
+    where: str | None = None,
+    delay: float = 0.0,
+    headers: Mapping[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[int, bytes]:
+    """(status, body) of a GET, from the cache under `cachedir` when asked in the last CACHE_DAYS, else asked (no
+    closer than `delay` seconds after the previous request to `service`) and cached when it is 200 or 404."""
+    import hashlib
+    import json
+    import os
+
+    from evlm_cli.cachedir import cache_dir
+
+    request = json.dumps([url, sorted((params or {}).items())])
+    path = cache_dir() / "sources" / service.lower() / (hashlib.sha256(request.encode()).hexdigest() + ".json")
+    use_cache = os.environ.get(CACHE_ENV, "1") != "0"
+    if use_cache:
+        try:
+            if time.time() - path.stat().st_mtime < CACHE_DAYS * 86400:
+                stored = json.loads(path.read_text(encoding="utf-8"))
+                return int(stored["status"]), stored["body"].encode("utf-8")
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # no usable cache entry: ask
+    wait_turn(service, delay, sleep)
+    response = get(client, url, service=service, params=params, where=where, headers=headers)
+    if use_cache and response.status_code in (200, 404):
+        from evlm_cli.errors import EvlmError
+        from evlm_cli.fsutil import atomic_write
+
+        try:
+            body = response.content.decode("utf-8")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, json.dumps({"request": request, "status": response.status_code, "body": body}))
+        except (OSError, UnicodeDecodeError, EvlmError):
+            pass  # only a cache
+    return response.status_code, response.content

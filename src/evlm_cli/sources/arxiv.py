@@ -116,6 +116,8 @@ def _entry(entry: Any, entry_id: str) -> Metadata:
         doi=doi,
         journal_ref=_text(entry, f"{_ARXIV}journal_ref"),
         published=_date(published),
+        source="arxiv",
+        id=arxiv.id,
     )
 
 
@@ -249,3 +251,23 @@ def search(
         if not feed.papers or (feed.total is not None and start >= feed.total):
             break
     return found[:limit]
+
+
+def search_title(
+    title: str, client: httpx.Client, *, base_url: str | None = None, delay: float | None = None
+) -> list[Metadata]:
+    """Papers whose title holds this phrase (`search_query=ti:"..."`, five at most), best first."""
+    from evlm_cli import net
+    from evlm_cli.sources._http import cached_get
+
+    base_url = base_url or api_url()
+    delay = net.env_seconds(DELAY_ENV, DEFAULT_DELAY, net.DELAY) if delay is None else delay
+    phrase = re.sub(r'["\\]', " ", title)
+    params = {"search_query": f'ti:"{normalize_space(phrase)}"', "max_results": "5"}
+    status, body = cached_get(client, base_url, service="arXiv", params=params, where=title, delay=delay)
+    if status != 200:
+        raise SourceError(f"arXiv answered HTTP {status} ({base_url})", where=title)
+    feed = parse_feed(body)
+    if feed.errors:
+        raise SourceError("arXiv refused the query: " + "; ".join(e.message for e in feed.errors), where=title)
+    return list(feed.papers)

@@ -34,6 +34,30 @@ def parse_work(text: str | bytes) -> Metadata:
     work = data.get("message") if isinstance(data, dict) else None
     if not isinstance(work, dict) or data.get("message-type", "work") != "work":
         raise SourceError("Crossref answered JSON that is not a work")
+    return _work(work)
+
+
+def parse_search(text: str | bytes) -> list[Metadata]:
+    """Parse a `/works?query.bibliographic=` answer: its items that have a title, best first."""
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise SourceError(f"Crossref answered malformed JSON ({error})") from None
+    message = data.get("message") if isinstance(data, dict) else None
+    items = message.get("items") if isinstance(message, dict) else None
+    if not isinstance(items, list) or data.get("message-type") != "work-list":
+        raise SourceError("Crossref answered JSON that is not a list of works")
+    found = []
+    for item in items:
+        if isinstance(item, dict):
+            try:
+                found.append(_work(item))
+            except SourceError:
+                continue  # an item without a title cannot be matched to anything
+    return found
+
+
+def _work(work: dict[str, Any]) -> Metadata:
     title = normalize_space(" ".join(_strings(work.get("title"))[:1]))
     if not title:
         raise SourceError("Crossref has no title for this work")
@@ -46,7 +70,23 @@ def parse_work(text: str | bytes) -> Metadata:
         url=f"https://doi.org/{doi}" if doi else "",
         abstract=normalize_space(_TAG.sub(" ", str(work.get("abstract", "")))),
         doi=doi,
+        source="crossref",
+        id=doi or "",
+        type=_TYPES.get(str(work.get("type", "")), ""),
+        pages=str(work.get("page", "")).replace("-", "--") if isinstance(work.get("page"), str) else "",
     )
+
+
+_TYPES = {
+    "proceedings-article": "inproceedings",
+    "journal-article": "article",
+    "book-chapter": "incollection",
+    "book": "book",
+    "posted-content": "preprint",
+    "report": "techreport",
+    "dissertation": "phdthesis",
+}
+"""Crossref's work types as entry types (https://api.crossref.org/types)."""
 
 
 def _strings(value: Any) -> list[str]:
@@ -90,3 +130,19 @@ def fetch(doi: str, client: httpx.Client, *, base_url: str | None = None) -> Met
         return parse_work(response.content)
     except SourceError as error:
         raise SourceError(error.message, where=doi) from None
+
+
+def search(
+    title: str, client: httpx.Client, *, authors: tuple[str, ...] = (), base_url: str | None = None
+) -> list[Metadata]:
+    """Works whose bibliographic data best match the title and authors (Crossref's own ranking; five at most)."""
+    from evlm_cli.sources._http import cached_get
+
+    url = f"{base_url or api_url()}/works"
+    params = {"query.bibliographic": " ".join([title, *authors[:3]]), "rows": "5"}
+    if mailto := os.environ.get(MAILTO_ENV):
+        params["mailto"] = mailto
+    status, body = cached_get(client, url, service="Crossref", params=params, where=title)
+    if status != 200:
+        raise SourceError(f"Crossref answered HTTP {status} ({url})", where=title)
+    return parse_search(body)

@@ -15,6 +15,7 @@ from evlm_cli.suggest import words
 # Imported in the order `evlm check --explain all` lists their rules.
 # isort: off
 from evlm_cli.lint.rules import identifiers, link_kinds, titles, years_venues, completeness, sections, outputs
+from evlm_cli.lint.rules import records
 # isort: on
 
 from evlm_cli.lint.rules.link_kinds import link_kind
@@ -32,6 +33,7 @@ __all__ = [
     "link_kind",
     "link_kinds",
     "outputs",
+    "records",
     "rule",
     "run",
     "sections",

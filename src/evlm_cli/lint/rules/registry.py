@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from evlm_cli.lint.findings import Finding, Severity, sort_key
 from evlm_cli.model import Paper, Survey
@@ -99,6 +100,8 @@ class Context:
     """The database file, for the generated-file rule; None skips that rule."""
     fetched_titles: dict[str, str] = field(default_factory=dict)
     """URL -> the title its page gave when `check --links` fetched it (arXiv abs pages)."""
+    records: dict[str, Any] = field(default_factory=dict)
+    """Paper key -> what the last `evlm update` learnt from its records (`update.known`), for offline rules."""
 
     def finding(
         self,
