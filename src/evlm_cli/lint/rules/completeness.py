@@ -38,19 +38,19 @@ def _lacks(paper: Paper, field_name: str) -> bool:
     return paper.year is None
 
 
-@rule("missing-paper-link")
+@rule("missing-paper-link", "info")
 def missing_paper_link(context: Context) -> Iterator[Finding]:
     """A paper without a link labelled Paper: readers cannot open it."""
     yield from _missing(context, "missing-paper-link", "links", "Paper link", "add { label = 'Paper', url = ... }")
 
 
-@rule("missing-year")
+@rule("missing-year", "info")
 def missing_year(context: Context) -> Iterator[Finding]:
     """A paper without a year: the README and BibTeX cannot date it."""
     yield from _missing(context, "missing-year", "year", "year", "add year = YYYY")
 
 
-@rule("missing-authors")
+@rule("missing-authors", "info")
 def missing_authors(context: Context) -> Iterator[Finding]:
     """A paper without authors: its BibTeX entry cannot be cited properly.
 

@@ -31,6 +31,16 @@ def _groups(papers: Iterable[Paper], value: Callable[[Paper], str | None]) -> li
     return [group for group in groups.values() if len(group) > 1]
 
 
+def _shown_in(paper: Paper) -> set[str]:
+    return {paper.section, *paper.also_in}
+
+
+def _cross_listed(group: list[Paper]) -> bool:
+    """True when no two of the papers are shown in one section: the list files one paper under several topics on
+    purpose (as `also_in` does), which is not a duplicate."""
+    return all(not _shown_in(a) & _shown_in(b) for i, a in enumerate(group) for b in group[i + 1 :])
+
+
 def _all_same_title(group: list[Paper]) -> bool:
     return all(dedupe.same_title(group[0].title, p.title) for p in group[1:])
 
@@ -48,13 +58,14 @@ def duplicate_paper(context: Context) -> Iterator[Finding]:
     An id counts whether it is in the `arxiv`/`doi` field or only in a link (DOIs in any case). Titles are compared
     after `normalize_title` (case, accents and punctuation ignored) with a difflib ratio of 0.95 or more, as
     `evlm add` compares them; titles whose numbers differ (`Llama 2`, `Llama 3`) and papers whose arXiv ids or DOIs
-    differ are never duplicates by title. Keep one entry (in the section that fits best) and delete the others."""
+    differ are never duplicates by title. Entries shown in different sections are cross-listed on purpose, not
+    duplicates (`also_in` says so in one record). Keep one entry and delete the others."""
     papers = context.survey.papers
     reported: set[tuple[str, str]] = set()
     for label, value in _ID_FIELDS:
         for group in _groups(papers, value):
-            if not _all_same_title(group):
-                continue  # `conflicting-id` reports these
+            if not _all_same_title(group) or _cross_listed(group):
+                continue  # `conflicting-id` reports different titles
             keys = [p.key for p in group]
             for paper in group:
                 reported.update((paper.key, other) for other in keys)
@@ -66,7 +77,7 @@ def duplicate_paper(context: Context) -> Iterator[Finding]:
                     "keep one entry and delete the others",
                 )
     for paper, other in dedupe.similar_titles(papers):
-        if (paper.key, other.key) not in reported:
+        if (paper.key, other.key) not in reported and not _cross_listed([paper, other]):
             exact = dedupe.exactly_same_title(paper.title, other.title)
             how = "the same title as" if exact else "a near-identical title to"
             for this, that in ((paper, other), (other, paper)):
@@ -132,10 +143,11 @@ def id_link_mismatch(context: Context) -> Iterator[Finding]:
 
 @rule("shared-url")
 def shared_url(context: Context) -> Iterator[Finding]:
-    """One Paper URL, or one Code URL, is shared by papers with different titles.
+    """One Paper URL is shared by papers with different titles.
 
-    Two papers do not share a paper, and rarely a repository; the link was most likely copied from another entry."""
-    for label in ("Paper", "Code"):
+    Two papers do not share a paper; the link was most likely copied from another entry. A shared Code link is not
+    reported: several papers often share a framework's repository (DeepSpeed for the ZeroQuant papers)."""
+    for label in ("Paper",):
         groups = _groups(context.survey.papers, lambda p, label=label: _url_key(p.link(label)))  # type: ignore[misc]
         for group in groups:
             if _all_same_title(group):

@@ -88,3 +88,33 @@ def title_mismatch(context: Context) -> Iterator[Finding]:
 
 _MISMATCH = 0.8
 """Titles less similar than this (difflib ratio of normalised titles) are different papers, not variants."""
+
+
+_MARKUP = (
+    (re.compile(r"</?[A-Za-z]+[^>]*>|/ins>|<ins\b", re.I), "an HTML tag"),
+    (re.compile(r"\[\[|\]\]|\]\(|\*\*|!\["), "Markdown"),
+    (re.compile(r"shields\.io|badge", re.I), "a badge"),
+    (re.compile(r"^\s*\[(?:19|20)\d{2}\]|[,(]\s*(?:19|20)\d{2}\)?\s*$|\b(?:19|20)\d{2}/\d{1,2}\b"), "a date"),
+)
+
+
+def title_markup(title: str) -> str | None:
+    """What leftover markup a title holds (an HTML tag, Markdown, a badge, a date), or None."""
+    for pattern, what in _MARKUP:
+        if pattern.search(title):
+            return what
+    return None
+
+
+@rule("title-markup")
+def title_markup_rule(context: Context) -> Iterator[Finding]:
+    """A title with leftover markup: an HTML tag (`</ins>`), Markdown (`[[`, `**`), a badge or a date (`[2024]`).
+
+    Usually damage from an import or a hand edit of an awesome list: the README and BibTeX show the markup. Keep
+    only the paper's title; the venue and year have their own fields."""
+    for paper in context.survey.papers:
+        what = title_markup(paper.title)
+        if what is not None:
+            yield context.finding(
+                paper, "title-markup", "title", f"title holds {what}: {paper.title!r}", "keep only the paper's title"
+            )

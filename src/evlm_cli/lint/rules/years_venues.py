@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
@@ -57,6 +58,9 @@ def not_a_venue(context: Context) -> Iterator[Finding]:
             )
 
 
+_ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}")
+
+
 @rule("venue-spelling")
 def venue_spelling(context: Context) -> Iterator[Finding]:
     """One venue spelled in several ways across the list (`NeurIPS` and `NIPS`, `ICLR` and `Iclr 2024`).
@@ -65,7 +69,7 @@ def venue_spelling(context: Context) -> Iterator[Finding]:
     list's most common one (or the usual name)."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for paper in context.survey.papers:
-        if paper.venue.strip():
+        if paper.venue.strip() and not _ARXIV_ID.search(paper.venue):  # `arXiv:1502.02367 / ICML`: not a spelling
             spellings[venue_key(paper.venue)][paper.venue] += 1
     for paper in context.survey.papers:
         forms = spellings.get(venue_key(paper.venue))
