@@ -205,7 +205,7 @@ class TestChart:
         assert "written: data/papers-per-year.svg" in cli("build").stderr
         assert chart.read_bytes().startswith(b"<?xml") and b"<svg" in chart.read_bytes()
         readme = (repo / "README.md").read_text(encoding="utf-8")
-        assert CHART_LINK in readme and "evlm:chart" not in readme
+        assert CHART_LINK in readme and "\n<!-- evlm:chart -->\n" not in readme
         first = chart.read_bytes()
         chart.unlink()
         cli("build")
