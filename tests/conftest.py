@@ -77,7 +77,7 @@ def published_survey(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _copy_repo(source: Path, target: Path) -> None:
     (target / "data").mkdir()
-    for name in ("papers.toml", "README.template.md", "papers.bib"):
+    for name in ("papers.toml", "README.template.md", "papers.bib", "papers-per-year.svg"):
         if (source / "data" / name).exists():
             shutil.copy(source / "data" / name, target / "data" / name)
     shutil.copy(source / "README.md", target / "README.md")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -187,4 +189,90 @@ class TestBuildMessages:
         (repo / "README.md").write_text("old\n", encoding="utf-8")
         (repo / "data" / "papers.bib").write_text("old\n", encoding="utf-8")
         lines = cli("build").stderr.splitlines()
-        assert lines == ["written: README.md", "written: data/papers.bib"]
+        assert lines == ["written: README.md", "written: data/papers.bib", "unchanged: data/papers-per-year.svg"]
+
+
+CHART_LINK = "![Papers per year, stacked by top-level section](data/papers-per-year.svg)"
+
+
+class TestChart:
+    """`<!-- evlm:chart -->` in the template: the chart is one more output of `evlm build`, and the README links it."""
+
+    def test_build_writes_chart_and_readme_links_it(self, cli: Cli, repo: Path) -> None:
+        chart = repo / "data" / "papers-per-year.svg"
+        chart.unlink()
+        (repo / "README.md").unlink()
+        assert "written: data/papers-per-year.svg" in cli("build").stderr
+        assert chart.read_bytes().startswith(b"<?xml") and b"<svg" in chart.read_bytes()
+        readme = (repo / "README.md").read_text(encoding="utf-8")
+        assert CHART_LINK in readme and "\n<!-- evlm:chart -->\n" not in readme
+        first = chart.read_bytes()
+        chart.unlink()
+        cli("build")
+        assert chart.read_bytes() == first
+
+    def test_check_catches_stale_chart(self, cli: Cli, repo: Path, db_path: Path) -> None:
+        """A database change that moves a paper to another year makes the chart stale, README and BibTeX aside."""
+        chart = repo / "data" / "papers-per-year.svg"
+        before = chart.read_bytes()
+        text = db_path.read_text(encoding="utf-8")
+        db_path.write_text(text.replace("year = 2024", "year = 2019", 1), encoding="utf-8")
+        result = cli("build", "--check", code=1)
+        assert "stale: data/papers-per-year.svg" in result.stderr
+        assert chart.read_bytes() == before
+        cli("build")
+        assert chart.read_bytes() != before
+        cli("build", "--check")
+
+    def test_check_catches_missing_chart(self, cli: Cli, repo: Path) -> None:
+        (repo / "data" / "papers-per-year.svg").unlink()
+        assert "stale: data/papers-per-year.svg" in cli("build", "--check", code=1).stderr
+
+    def test_no_placeholder_no_chart(self, cli: Cli, repo: Path) -> None:
+        """A template without the placeholder generates no chart (and does not load matplotlib, see below)."""
+        template = repo / "data" / "README.template.md"
+        template.write_text(template.read_text(encoding="utf-8").replace("<!-- evlm:chart -->", ""), "utf-8")
+        (repo / "data" / "papers-per-year.svg").unlink()
+        assert "papers-per-year.svg" not in cli("build").stderr
+        assert not (repo / "data" / "papers-per-year.svg").exists()
+        assert "](data/papers-per-year.svg)" not in (repo / "README.md").read_text(encoding="utf-8")
+
+    def test_matplotlib_loaded_only_to_draw_the_chart(self, repo: Path, db_path: Path) -> None:
+        """Not for a template without the chart, nor for a current chart (most writes); only to draw one."""
+        code = (
+            "import sys; from pathlib import Path; from evlm_cli import build, db; p = Path(sys.argv[1]); "
+            "s = db.load(p); build.outputs(s, p, template='<!-- evlm:papers -->\\n'); "
+            "print('matplotlib' in sys.modules, end=' '); build.outputs(s, p); print('matplotlib' in sys.modules)"
+        )
+
+        def loaded() -> list[str]:
+            run = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True, check=True)
+            return run.stdout.split()
+
+        assert loaded() == ["False", "False"]  # the chart on disk is current: kept as it is
+        (repo / "data" / "papers-per-year.svg").unlink()
+        assert loaded() == ["False", "True"]
+
+    def test_check_catches_hand_edited_chart(self, cli: Cli, repo: Path) -> None:
+        """A chart changed by hand (its stamp kept) no longer matches its hash: drawn again, so reported stale."""
+        chart = repo / "data" / "papers-per-year.svg"
+        chart.write_text(chart.read_text(encoding="utf-8").replace("Papers", "Paperz", 1), encoding="utf-8")
+        assert "stale: data/papers-per-year.svg" in cli("build", "--check", code=1).stderr
+        cli("build")
+        cli("build", "--check")
+
+    def test_repeated_chart_placeholder_is_an_error(self, db_path: Path) -> None:
+        with pytest.raises(EvlmError, match="evlm:chart"):
+            render_readme(db.load(db_path), "<!-- evlm:chart -->\n<!-- evlm:papers -->\n<!-- evlm:chart -->\n")
+
+    def test_database_outside_data_folder(self, cli: Cli, tmp_path: Path) -> None:
+        """Beside a database not in `data/`, README and chart share a folder: the link is the bare file name."""
+        shutil.copy(ROOT / "data" / "papers.toml", tmp_path / "papers.toml")
+        shutil.copy(ROOT / "data" / "README.template.md", tmp_path / "README.template.md")
+        cli("--db", str(tmp_path / "papers.toml"), "build")
+        readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+        assert "](papers-per-year.svg)" in readme and (tmp_path / "papers-per-year.svg").is_file()
+
+    def test_shipped_readme_shows_chart(self) -> None:
+        assert CHART_LINK in (ROOT / "README.md").read_text(encoding="utf-8")
+        assert (ROOT / "data" / "papers-per-year.svg").is_file()

@@ -60,7 +60,7 @@ def test_try_repo(tmp_path: Path) -> None:
     freshness check fails on a README edited by hand."""
     survey = tmp_path / "survey"
     (survey / "data").mkdir(parents=True)
-    for name in ("papers.toml", "README.template.md", "papers.bib"):
+    for name in ("papers.toml", "README.template.md", "papers.bib", "papers-per-year.svg"):
         shutil.copy(ROOT / "data" / name, survey / "data" / name)
     shutil.copy(ROOT / "README.md", survey / "README.md")
     _git("init", "-q", cwd=survey)

@@ -56,7 +56,7 @@ class Stats:
 
 
 def compute(survey: Survey, *, top_authors: int = TOP_AUTHORS) -> Stats:
-    """Count everything once, from the database."""
+    """Count everything once, from the database (`top_authors=0` leaves the authors out, as the README chart does)."""
     year_of = {p.key: str(p.year) if p.year else UNKNOWN for p in survey.papers}
     year_counts = Counter(year_of.values())
     years = {y: year_counts[y] for y in sorted(year_counts, key=_year_order)}
@@ -99,7 +99,7 @@ def compute(survey: Survey, *, top_authors: int = TOP_AUTHORS) -> Stats:
         cumulative_years=cumulative,
         venues=dict(sorted(venues.items(), key=lambda item: (-item[1], item[0].casefold()))),
         added=added,
-        authors=_authors(survey, top_authors),
+        authors=_authors(survey, top_authors) if top_authors else [],  # 0: not needed, skip the name parsing
     )
 
 

@@ -1,8 +1,9 @@
 """Render the survey README from the database and a Markdown template.
 
-The template is ordinary Markdown holding four placeholder lines, `<!-- evlm:header -->`, `<!-- evlm:toc -->`,
-`<!-- evlm:papers -->` and `<!-- evlm:footer -->`, each replaced by what the database says. A missing, repeated or
-unknown placeholder is an error, so a broken template never silently drops the paper list.
+The template is ordinary Markdown holding placeholder lines, `<!-- evlm:header -->`, `<!-- evlm:toc -->`,
+`<!-- evlm:papers -->`, `<!-- evlm:footer -->` and `<!-- evlm:chart -->`, each replaced by what the database says
+(the chart placeholder by an image link to the chart `evlm build` writes beside the database, see `build`). A
+missing, repeated or unknown placeholder is an error, so a broken template never silently drops the paper list.
 """
 
 from __future__ import annotations
@@ -15,9 +16,17 @@ from evlm_cli.errors import EvlmError
 from evlm_cli.markdown import escape_text, escape_url, headings, join_emoji, unique_anchors
 from evlm_cli.model import Paper, Survey, SurveyInfo
 
-PLACEHOLDERS = ("header", "toc", "papers", "footer")
+PLACEHOLDERS = ("header", "toc", "papers", "footer", "chart")
 _PLACEHOLDER = re.compile(r"^<!--\s*evlm:(?P<name>[\w-]+)\s*-->[ \t]*$", re.MULTILINE)
 TEMPLATE_NAME = "README.template.md"
+CHART_NAME = "papers-per-year.svg"
+"""The chart `<!-- evlm:chart -->` shows (one of `charts.CHARTS`), written beside the database."""
+CHART_ALT = "Papers per year, stacked by top-level section"
+
+
+def uses_placeholder(template: str, name: str) -> bool:
+    """Whether the template holds `<!-- evlm:NAME -->` (so the output it needs, such as the chart, is generated)."""
+    return any(m.group("name") == name for m in _PLACEHOLDER.finditer(template))
 
 
 def paper_line(paper: Paper) -> str:
@@ -58,8 +67,11 @@ def template_for(db_path: Path) -> tuple[str, str]:
         ) from None
 
 
-def render_readme(survey: Survey, template: str, *, template_name: str = TEMPLATE_NAME) -> str:
-    """The whole README: the template with its placeholders filled, ending in exactly one newline."""
+def render_readme(
+    survey: Survey, template: str, *, template_name: str = TEMPLATE_NAME, chart: str = f"data/{CHART_NAME}"
+) -> str:
+    """The whole README: the template with its placeholders filled, ending in exactly one newline. `chart` is the
+    chart's path relative to the README, which the chart placeholder links to."""
     found = [m.group("name") for m in _PLACEHOLDER.finditer(template)]
     for name in found:
         if name not in PLACEHOLDERS:
@@ -75,6 +87,7 @@ def render_readme(survey: Survey, template: str, *, template_name: str = TEMPLAT
         # The marker tells the table of contents where the sections start (see _toc); it is removed below.
         "papers": _PAPERS_START + _papers(survey),
         "footer": survey.info.footer,
+        "chart": f"![{CHART_ALT}]({escape_url(chart)})",
     }
     text = _PLACEHOLDER.sub(lambda m: regions[m.group("name")], template)
     text = text.replace("\x00toc\x00", _toc(survey, text)).replace(_PAPERS_START, "")

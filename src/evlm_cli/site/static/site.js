@@ -175,6 +175,8 @@
   var status = document.getElementById("status");
   var nothing = document.getElementById("nothing");
   var items = Array.prototype.slice.call(document.querySelectorAll("li.paper"));
+  var itemKeys = items.map(function (li) { return li.getAttribute("data-key"); });  // read once, not per keystroke
+  var itemSections = items.map(function (li) { return li.closest("section").getAttribute("data-section"); });
   var sectionNodes = Array.prototype.slice.call(document.querySelectorAll("section.section"));
 
   function facets() {
@@ -189,14 +191,17 @@
     var filtering = query.trim() !== "" || f.section || f.venue || f.from || f.to;
     var shown = new Set(select(query, f).map(function (i) { return docs[i].key; }));
     var live = {};
-    items.forEach(function (li) {
-      var visible = !filtering || shown.has(li.getAttribute("data-key"));
-      li.hidden = !visible;
-      if (visible) {
-        for (var s = li.closest("section").getAttribute("data-section"); s; s = parents[s]) { live[s] = true; }
+    items.forEach(function (li, n) {  // only the items that change are touched: 10,000 writes cost a re-layout
+      var visible = !filtering || shown.has(itemKeys[n]);
+      if (li.hidden === visible) { li.hidden = !visible; }
+      if (visible && !live[itemSections[n]]) {
+        for (var s = itemSections[n]; s && !live[s]; s = parents[s]) { live[s] = true; }
       }
     });
-    sectionNodes.forEach(function (node) { node.hidden = filtering && !live[node.getAttribute("data-section")]; });
+    sectionNodes.forEach(function (node) {
+      var hide = filtering && !live[node.getAttribute("data-section")];
+      if (node.hidden !== hide) { node.hidden = hide; }
+    });
     nothing.hidden = !filtering || shown.size > 0;
     status.textContent = filtering ? shown.size + " of " + docs.length + " papers match" : docs.length + " papers";
     saveState(query, f);
