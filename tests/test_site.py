@@ -60,7 +60,7 @@ def test_user_text_is_escaped_and_script_links_are_dropped(cli: Cli, tmp_path: P
     cli("--db", str(path), "site", "-o", str(tmp_path / "out"))
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page
-    assert page.count("</script>") == 3  # the data and the two scripts: the title never closes one
+    assert page.count("</script>") == 5  # data, index, abstracts and the two scripts: the title never closes one
 
     from evlm_cli.site.render import safe_url
 

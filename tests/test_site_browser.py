@@ -92,8 +92,11 @@ def _open(page: Any, url: str) -> None:
 
 
 def _shown(page: Any) -> list[str]:
+    """The papers the reader sees: the results while searching, else the survey's own items (not the copies of
+    cross-listed papers)."""
     keys: list[str] = page.eval_on_selector_all(
-        "li.paper[id]:not([hidden])", "items => items.map(li => li.dataset.key)"
+        "#matches li.paper, #results li.paper[id]",
+        "items => items.filter(li => li.checkVisibility()).map(li => li.dataset.key)",
     )
     return keys
 
@@ -133,7 +136,15 @@ def test_query_in_the_url_section_link_and_copy_bibtex_over_http(
     _open(page, f"{server}/index.html?q=quantization&year=2024")
     assert page.input_value("#q") == "quantization" and page.input_value("#f-from") == "2024"
     assert sorted(_shown(page)) == _search_keys(database, "quantization year:2024")
+    # a result's Cite holds what the survey's list holds, and copies the same BibTeX
+    first = page.locator("#matches li.paper").first
+    first.locator("summary").click()
+    first.locator("button.copy").click()
+    page.wait_for_function("document.querySelector('#matches .copied').textContent !== ''")
+    exported = Cli()("--db", str(database), "export", "bibtex", "--key", first.get_attribute("data-key")).stdout
+    assert page.evaluate("navigator.clipboard.readText()") == exported
     page.fill("#q", "pruning")
+    page.wait_for_function("location.search.includes('q=pruning')")  # the URL follows once typing pauses
     shared = page.evaluate("location.href")
     assert "q=pruning" in shared and "year=2024" in shared  # the URL shares what is shown
 
@@ -148,3 +159,103 @@ def test_query_in_the_url_section_link_and_copy_bibtex_over_http(
     page.wait_for_function("document.querySelector('#p-mbq2024modality .copied').textContent !== ''")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == Cli()("--db", str(database), "export", "bibtex", "--key", key).stdout
+
+
+def test_the_page_splits_words_as_the_prebuilt_index_does(page: Any, site: tuple[Path, Path]) -> None:
+    """The index is made in Python and queried in the page: both must see the same words in every field."""
+    from evlm_cli import db
+    from evlm_cli.site import search_index
+    from evlm_cli.site.render import _search_documents
+
+    database, folder = site
+    survey = db.load(database)
+    documents = _search_documents(survey)
+    expected = [
+        search_index.words(survey.section_path(d["section_id"]) if field == "section" else d[field])
+        for d in documents
+        for field in search_index.FIELDS
+    ]
+    texts = ["Quäntization ŁÓDŹ naïve café", "x_y 4-bit ＦＵＬＬＷＩＤＴＨ ﬁne", "Σίσυφος İstanbul ß ǅ", "٣ ½ Ⅻ"]
+    _open(page, (folder / "index.html").as_uri())
+    in_page = page.evaluate(
+        "fields => window.evlmSearch.docs.flatMap((d, i) => fields.map(f => window.evlmSearch.fieldWords(i, f)))",
+        list(search_index.FIELDS),
+    )
+    assert len(in_page) == len(documents) * len(search_index.FIELDS) and in_page == expected
+    assert page.evaluate("texts => texts.map(window.evlmSearch.words)", texts) == list(map(search_index.words, texts))
+
+
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A survey of 230 papers that all match `pruning`: more than one page of results."""
+    from evlm_cli import db
+    from evlm_cli.model import Paper, Section, Survey, SurveyInfo
+
+    folder = tmp_path_factory.mktemp("big")
+    sections = (Section("a", "Alpha"), Section("b", "Beta"))
+    papers = tuple(Paper(f"p{n:03}", f"Token pruning {n}", "ab"[n % 2], year=2020 + n % 5) for n in range(230))
+    database = folder / "papers.toml"
+    database.write_text(db.dumps(Survey(SurveyInfo("Big"), sections, papers)), encoding="utf-8")
+    Cli()("--db", str(database), "site", "-o", str(folder / "out"))
+    return folder / "out" / "index.html"
+
+
+def test_results_are_drawn_a_page_at_a_time_under_their_sections(page: Any, big_site: Path) -> None:
+    _open(page, big_site.as_uri())
+    page.fill("#q", "pruning")
+    assert page.inner_text("#status") == "230 of 230 papers match"
+    assert len(_shown(page)) == 100 and page.inner_text("#more button") == "Show 100 more (130 not shown)"
+    groups = "#matches .group"
+    assert page.eval_on_selector_all(groups, "hs => hs.map(h => h.textContent)") == ["Alpha"]
+    page.click("#more button")
+    page.click("#more button")
+    in_order = [f"p{n:03}" for n in range(0, 230, 2)] + [f"p{n:03}" for n in range(1, 230, 2)]
+    assert _shown(page) == in_order and page.locator("#more").is_hidden()
+    # the next page continues the section it stopped in: one heading per section
+    assert page.eval_on_selector_all(groups, "hs => hs.map(h => h.textContent)") == ["Alpha", "Beta"]
+    assert page.evaluate("document.querySelectorAll('[id=\"p-p007\"]').length") == 1  # copies carry no ids
+    page.fill("#q", "pruning 2021")
+    assert len(_shown(page)) == 46 and page.locator("#more").is_hidden()
+    page.fill("#q", "nothing-like-this")
+    assert _shown(page) == [] and page.locator("#nothing").is_visible()
+
+
+def test_a_link_from_the_results_leaves_the_search_for_the_survey(page: Any, site: tuple[Path, Path]) -> None:
+    _, folder = site
+    _open(page, (folder / "index.html").as_uri() + "?q=quantization")
+    heading = page.locator("#matches .group a").first
+    target = heading.get_attribute("href")
+    heading.click()
+    assert page.input_value("#q") == "" and page.locator("#matches").is_hidden()
+    assert page.evaluate("location.hash") == target and page.locator(target).is_visible()
+
+
+def test_a_phrase_typed_before_the_abstracts_are_parsed_is_checked_once_they_are(
+    page: Any, site: tuple[Path, Path]
+) -> None:
+    """The abstracts come last in the page (a big survey parses for seconds after search works): until they are
+    there, a phrase keeps every paper holding its words, says so, and is redone when the page is parsed."""
+    import re
+
+    database, folder = site
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    held = re.search(r'<script id="evlm-abstracts" type="application/json">(.*?)</script>', html, re.DOTALL)
+    assert held is not None
+    page.route(
+        "**/index.html",
+        lambda route: route.fulfill(body=html.replace(held.group(0), ""), content_type="text/html; charset=utf-8"),
+    )
+    _open(page, (folder / "index.html").as_uri())
+    query = '"training quantization"'
+    page.fill("#q", query)
+    exact = _search_keys(database, query)
+    early = sorted(_shown(page))
+    assert set(exact) < set(early)  # every paper with both words, until the abstracts say which hold the phrase
+    assert page.inner_text("#status").endswith("(checking the abstracts…)")
+    page.evaluate(
+        """text => { const s = document.createElement("script"); s.id = "evlm-abstracts";
+        s.type = "application/json"; s.textContent = text; document.body.appendChild(s);
+        document.dispatchEvent(new Event("DOMContentLoaded")); }""",
+        held.group(1),
+    )
+    assert sorted(_shown(page)) == exact and page.inner_text("#status") == f"{len(exact)} of 37 papers match"

@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 from evlm_cli.model import Paper, Survey
-from evlm_cli.site import MARKER
+from evlm_cli.site import MARKER, search_index
 
 ASSETS = {
     "assets/site.css": "site.css",
@@ -72,6 +72,9 @@ def page(survey: Survey) -> str:
     sections = _sections(survey)
     years = sorted({p.year for p in survey.papers if p.year})
     venues = sorted({p.venue for p in survey.papers if p.venue}, key=str.casefold)
+    documents = _search_documents(survey)
+    paths = {s.id: survey.section_path(s.id) for s in survey.sections}
+    indexed = [{**d, "section": paths.get(d["section_id"], d["section_id"])} for d in documents]
     return environment.get_template("index.html.j2").render(
         info=survey.info,
         sections=sections,
@@ -80,10 +83,12 @@ def page(survey: Survey) -> str:
         total=len(survey.papers),
         data=_script_json(
             {
-                "sections": [{"id": s.id, "parent": s.parent} for s in survey.sections],
-                "papers": _search_documents(survey),
+                "sections": [{"id": s.id, "parent": s.parent, "path": paths[s.id]} for s in survey.sections],
+                "papers": [{k: v for k, v in d.items() if k != "abstract"} for d in documents],
             }
         ),
+        index=_script_json(search_index.build(indexed)),
+        abstracts=_script_json([d["abstract"] for d in documents]),
     )
 
 
@@ -166,22 +171,23 @@ def _provenance(paper: Paper) -> list[str]:
 
 
 def _search_documents(survey: Survey) -> list[dict[str, Any]]:
-    """What the browser's search index holds per paper: the fields `evlm search` searches (search.index.COLUMNS),
-    the section as its path of titles, as the index writes it."""
-    paths = {s.id: survey.section_path(s.id) for s in survey.sections}
+    """The page's paper list, in reading order: the fields `evlm search` searches (search.index.COLUMNS; `section`,
+    a path of titles as the index writes it, is left to the page, from the section's `path`), the facets' fields,
+    and what a result shows (`shown_authors`, `links`)."""
     return [
         {
             "title": p.title,
-            "section": paths.get(p.section, p.section),
             "section_id": p.section,
             "also_in": list(p.also_in),
-            "tags": "; ".join(p.tags),
-            "authors": "; ".join(p.authors),
+            "tags": list(p.tags),
+            "authors": list(p.authors),
+            "shown_authors": _authors(p),
             "venue": p.venue,
             "year": p.year,
             "note": p.note,
             "abstract": p.abstract,
             "key": p.key,
+            "links": [[link.label, safe_url(link.url)] for link in p.links],
         }
         for p in survey.in_reading_order()
     ]

@@ -1,104 +1,130 @@
-/* evlm site: search as you type, facets, the query in the URL, and Copy BibTeX. No network: the papers come from
-   the page's own <script id="evlm-data"> and the index is built here with the vendored Lunr.
+/* evlm site: search as you type, facets, the query in the URL, and Copy BibTeX. No network: the papers and the
+   search index (made by `evlm site`, evlm_cli/site/search_index.py) come from the page's own <script> elements.
 
    Matching follows `evlm search` as far as the browser allows: any case, accents folded, Porter stems (Lunr's
    stemmer, the algorithm SQLite's FTS5 uses), a word of 3+ letters also matches as a prefix, `word*` is a prefix,
    `"a phrase"`, `field:word` (title author venue tag note abstract key), `year:2022..2024`, `section:ID`,
    hyphenated words also as one word, every word must match; a word of 5+ letters found nowhere is matched within
-   one or two edits. Results keep the survey's order. */
+   one or two edits. Results keep the survey's order.
+
+   Lunr does what it does best here: the stemmer and the token set (prefix and edit-distance lookups over the
+   words). Which papers hold a word comes from the prebuilt postings, not from Lunr's query, which scores every
+   match (BM25) when the page only needs the set: at 10,000 papers that, and building Lunr's index in the page,
+   missed the speed targets (benchmarks/README.md). */
 (function () {
   "use strict";
+  performance.mark("evlm:start");  // the benchmark's phases (benchmarks/site_speed.py)
   var data = JSON.parse(document.getElementById("evlm-data").textContent);
+  var index = JSON.parse(document.getElementById("evlm-index").textContent);
   var docs = data.papers;
-  var COLUMNS = ["title", "section", "tags", "authors", "venue", "year", "note", "abstract", "key"];
+  var N = docs.length;
+  docs.forEach(function (d, i) { d.number = i; });
+  var COLUMNS = index.fields;
   var FIELDS = {
     title: "title", author: "authors", authors: "authors", venue: "venue", tag: "tags", tags: "tags",
     note: "note", abstract: "abstract", key: "key"
   };
   var SEPARATOR = /[^\p{L}\p{N}]+/u;
   var MIN_PREFIX = 3;
+  var PAGE = 100;  // results drawn at a time; "Show more" draws the next ones
 
-  function fold(text) {
+  function fold(text) {  // as search_index.fold
     return String(text == null ? "" : text).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
-  function words(text) {
+  function words(text) {  // as search_index.words
     return fold(text).split(SEPARATOR).filter(Boolean);
   }
-
-  // -- the index -------------------------------------------------------------------------------------------
-  lunr.tokenizer.separator = SEPARATOR;
-  // Index each word and its stem, so prefixes match the words as written and plain words match by stem.
-  function bothForms(token) {
-    var stem = lunr.stemmer(token.clone());
-    return stem.toString() === token.toString() ? token : [token, stem];
-  }
-  lunr.Pipeline.registerFunction(bothForms, "evlmBothForms");
-  var parents = {};
-  data.sections.forEach(function (s) { parents[s.id] = s.parent; });
-  function stems(text) {
-    return " " + words(text).map(function (w) { return lunr.stemmer(new lunr.Token(w)).toString(); }).join(" ") + " ";
-  }
-  var stemmed = null;  // each field's words as stems, for phrases; made at the first phrase
-  function stemmedRows() {
-    if (stemmed === null) {
-      stemmed = docs.map(function (d) {
-        var row = {};
-        COLUMNS.forEach(function (c) { row[c] = stems(d[c]); });
-        return row;
-      });
+  var stemCache = new Map();
+  function stem(word) {
+    var found = stemCache.get(word);
+    if (found === undefined) {
+      found = lunr.stemmer(new lunr.Token(word)).toString();
+      stemCache.set(word, found);
     }
-    return stemmed;
-  }
-  var index = lunr(function () {
-    var builder = this;
-    builder.pipeline.reset();  // no stop words, no trimmer (it would drop non-ASCII letters): as `evlm search`
-    builder.searchPipeline.reset();
-    builder.pipeline.add(bothForms);
-    builder.searchPipeline.add(lunr.stemmer);
-    builder.metadataWhitelist = [];
-    builder.ref("i");
-    COLUMNS.forEach(function (c) { builder.field(c); });
-    docs.forEach(function (d, i) {
-      var doc = { i: String(i) };
-      COLUMNS.forEach(function (c) { doc[c] = fold(d[c] == null ? "" : d[c]); });
-      builder.add(doc);
-    });
-  });
-
-  // -- matching --------------------------------------------------------------------------------------------
-  function refs(build) {
-    var found = new Set();
-    index.query(build).forEach(function (r) { found.add(Number(r.ref)); });
     return found;
   }
-  function options(fields, extra) {
-    var o = extra || {};
-    if (fields) { o.fields = fields; }
-    return o;
+
+  // -- the index: each word as written and its stem are terms; a term stands for the words it covers --------
+  var termWords = new Map();  // term -> indexes into index.words
+  function cover(term, number) {
+    var list = termWords.get(term);
+    if (list === undefined) { termWords.set(term, [number]); } else { list.push(number); }
   }
-  function single(word, fields, prefixOnly) {
-    var found = refs(function (q) {
-      if (!prefixOnly) { q.term(word, options(fields)); }
-      if (prefixOnly || word.length >= MIN_PREFIX) {
-        q.term(word, options(fields, { usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING }));
+  index.words.forEach(function (word, number) {
+    cover(word, number);
+    var s = stem(word);
+    if (s !== word) { cover(s, number); }
+  });
+  var vocabulary = lunr.TokenSet.fromArray(Array.from(termWords.keys()).sort());
+  performance.mark("evlm:index");
+  var decoded = new Map();  // word index -> [field, Int32Array of papers, ...], decoded when first needed
+  function postings(number) {
+    var found = decoded.get(number);
+    if (found === undefined) {
+      found = [];
+      index.postings[number].split(";").forEach(function (group) {
+        var colon = group.indexOf(":");
+        var gaps = group.slice(colon + 1).split(",");
+        var papers = new Int32Array(gaps.length);
+        var total = 0;
+        for (var g = 0; g < gaps.length; g++) { total += Number(gaps[g]); papers[g] = total; }
+        found.push(Number(group.slice(0, colon)), papers);
+      });
+      decoded.set(number, found);
+    }
+    return found;
+  }
+  function fieldMask(fields) {
+    var mask = new Uint8Array(COLUMNS.length);
+    (fields || COLUMNS).forEach(function (c) { mask[COLUMNS.indexOf(c)] = 1; });
+    return mask;
+  }
+  /* Mark in `marks` the papers holding `term` in one of the masked fields; returns how many it marked. */
+  function markTerm(term, mask, marks) {
+    var numbers = termWords.get(term);
+    var count = 0;
+    if (numbers === undefined) { return 0; }
+    numbers.forEach(function (number) {
+      var found = postings(number);
+      for (var f = 0; f < found.length; f += 2) {
+        if (!mask[found[f]]) { continue; }
+        var papers = found[f + 1];
+        for (var p = 0; p < papers.length; p++) {
+          if (!marks[papers[p]]) { marks[papers[p]] = 1; count++; }
+        }
       }
     });
-    if (found.size === 0 && !prefixOnly && word.length >= 5) {  // typo tolerance, as evlm's
-      found = refs(function (q) {
-        q.term(word, options(fields, { usePipeline: false, editDistance: word.length >= 8 ? 2 : 1 }));
+    return count;
+  }
+  function expand(tokenSet) {  // the terms a wildcard or fuzzy token set matches
+    return vocabulary.intersect(tokenSet).toArray();
+  }
+
+  // -- matching: a set of papers is a Uint8Array over the paper list ---------------------------------------
+  function single(word, fields, prefixOnly) {
+    var mask = fieldMask(fields);
+    var marks = new Uint8Array(N);
+    var count = 0;
+    if (!prefixOnly) { count += markTerm(stem(word), mask, marks); }
+    if (prefixOnly || word.length >= MIN_PREFIX) {
+      expand(lunr.TokenSet.fromString(word + "*")).forEach(function (t) { count += markTerm(t, mask, marks); });
+    }
+    if (count === 0 && !prefixOnly && word.length >= 5) {  // typo tolerance, as evlm's
+      expand(lunr.TokenSet.fromFuzzyString(word, word.length >= 8 ? 2 : 1)).forEach(function (t) {
+        markTerm(t, mask, marks);
       });
     }
-    return found;
+    return marks;
   }
   function intersect(sets) {
     return sets.reduce(function (a, b) {
-      return new Set(Array.from(a).filter(function (x) { return b.has(x); }));
+      for (var i = 0; i < N; i++) { a[i] &= b[i]; }
+      return a;
     });
   }
   function union(a, b) {
-    var out = new Set(a);
-    b.forEach(function (x) { out.add(x); });
-    return out;
+    for (var i = 0; i < N; i++) { a[i] |= b[i]; }
+    return a;
   }
   function wordMatches(raw, fields) {
     var prefix = /\*$/.test(raw);
@@ -106,16 +132,59 @@
     if (parts.length === 0) { return null; }
     if (parts.length === 1) { return single(parts[0], fields, prefix); }
     // vision-language: the words as a phrase (`vision language`, `vision-language`) or joined (`visionlanguage`)
-    return union(phraseMatches(parts.join(" "), fields) || new Set(), single(parts.join(""), fields, prefix));
+    return union(phraseMatches(parts.join(" "), fields) || new Uint8Array(N), single(parts.join(""), fields, prefix));
+  }
+  var sectionPaths = {};
+  data.sections.forEach(function (s) { sectionPaths[s.id] = s.path; });
+  var abstracts = null;  // at the end of the page, read once it is parsed (they are 3/4 of the data)
+  var checking = false;  // an answer was given before the abstracts were there: it is redone when they are
+  function fieldText(d, c) {  // as the index read it: a section as its path, a list joined with `; `
+    if (c === "abstract") {
+      if (abstracts === null) {
+        var element = document.getElementById("evlm-abstracts");
+        if (!element) { return null; }
+        abstracts = JSON.parse(element.textContent);
+      }
+      return abstracts[d.number];
+    }
+    var value = c === "section" ? sectionPaths[d.section_id] : d[c];
+    return Array.isArray(value) ? value.join("; ") : value;
+  }
+  function stems(text) {
+    return " " + words(text).map(stem).join(" ") + " ";
+  }
+  var stemmedFields = new Map();  // "paper field" -> the field's words as stems, for phrases; made when asked
+  function stemmedField(i, c) {
+    var id = i + " " + c;
+    var found = stemmedFields.get(id);
+    if (found === undefined) {
+      var text = fieldText(docs[i], c);
+      if (text === null) { return null; }
+      found = stems(text);
+      stemmedFields.set(id, found);
+    }
+    return found;
   }
   function phraseMatches(text, fields) {  // the words together and in order, compared by stem as FTS5 does
     var wanted = stems(text);
-    var found = new Set();
     if (wanted === "  ") { return null; }
-    stemmedRows().forEach(function (row, i) {
-      if ((fields || COLUMNS).some(function (c) { return row[c].indexOf(wanted) >= 0; })) { found.add(i); }
-    });
-    return found;
+    var mask = fieldMask(fields);
+    // only papers holding every word (by stem) can hold the phrase: look at those alone
+    var candidates = intersect(wanted.trim().split(" ").map(function (s) {
+      var marks = new Uint8Array(N);
+      markTerm(s, mask, marks);
+      return marks;
+    }));
+    var columns = fields || COLUMNS;
+    function holds(i, c) {
+      var text = stemmedField(i, c);
+      if (text === null) { checking = true; }  // not known yet: kept for now
+      return text === null || text.indexOf(wanted) >= 0;
+    }
+    for (var i = 0; i < N; i++) {
+      if (candidates[i] && !columns.some(function (c) { return holds(i, c); })) { candidates[i] = 0; }
+    }
+    return candidates;
   }
   function parseYears(text) {
     var m = /^(\d{4})?(?:(\.\.|-)(\d{4})?)?$/.exec(text.trim());
@@ -123,6 +192,8 @@
     if (!m[2]) { return { from: Number(m[1]), to: Number(m[1]) }; }
     return { from: m[1] ? Number(m[1]) : null, to: m[3] ? Number(m[3]) : null };
   }
+  var parents = {};
+  data.sections.forEach(function (s) { parents[s.id] = s.parent; });
   function inSection(doc, sectionId) {
     return [doc.section_id].concat(doc.also_in).some(function (id) {
       for (var s = id; s; s = parents[s]) { if (s === sectionId) { return true; } }
@@ -154,18 +225,22 @@
     var chosen = sets.length ? intersect(sets) : null;
     var venue = facets.venue ? fold(facets.venue) : "";
     var out = [];
-    docs.forEach(function (d, i) {
-      if (chosen && !chosen.has(i)) { return; }
-      if (years.from && !(d.year >= years.from)) { return; }
-      if (years.to && !(d.year && d.year <= years.to)) { return; }
-      if (venue && fold(d.venue) !== venue) { return; }
-      if (section && !inSection(d, section)) { return; }
+    for (var i = 0; i < N; i++) {
+      var d = docs[i];
+      if (chosen && !chosen[i]) { continue; }
+      if (years.from && !(d.year >= years.from)) { continue; }
+      if (years.to && !(d.year && d.year <= years.to)) { continue; }
+      if (venue && fold(d.venue) !== venue) { continue; }
+      if (section && !inSection(d, section)) { continue; }
       out.push(i);
-    });
+    }
     return out;
   }
 
-  // -- the page --------------------------------------------------------------------------------------------
+  // -- the page: the whole survey, or the matching papers drawn a page at a time ----------------------------
+  // This script runs before the survey's list is parsed: the list (`#results`) is looked up when needed, and
+  // hidden while searching by a class on <main>, so a part parsed later is hidden too.
+  var main = document.getElementById("main");
   var form = document.getElementById("search");
   var input = document.getElementById("q");
   var fSection = document.getElementById("f-section");
@@ -173,11 +248,15 @@
   var fTo = document.getElementById("f-to");
   var fVenue = document.getElementById("f-venue");
   var status = document.getElementById("status");
+  var matches = document.getElementById("matches");
+  var more = document.getElementById("more");
   var nothing = document.getElementById("nothing");
-  var items = Array.prototype.slice.call(document.querySelectorAll("li.paper"));
-  var itemKeys = items.map(function (li) { return li.getAttribute("data-key"); });  // read once, not per keystroke
-  var itemSections = items.map(function (li) { return li.closest("section").getAttribute("data-section"); });
-  var sectionNodes = Array.prototype.slice.call(document.querySelectorAll("section.section"));
+  var resultItem = document.getElementById("result").content.firstElementChild;
+  var results = [];
+  var drawn = 0;
+  var filtering = false;
+  var saving = 0;
+  var URL_DELAY = 300;  // ms
 
   function facets() {
     return {
@@ -188,25 +267,118 @@
   function update() {
     var f = facets();
     var query = input.value;
-    var filtering = query.trim() !== "" || f.section || f.venue || f.from || f.to;
-    var shown = new Set(select(query, f).map(function (i) { return docs[i].key; }));
-    var live = {};
-    items.forEach(function (li, n) {  // only the items that change are touched: 10,000 writes cost a re-layout
-      var visible = !filtering || shown.has(itemKeys[n]);
-      if (li.hidden === visible) { li.hidden = !visible; }
-      if (visible && !live[itemSections[n]]) {
-        for (var s = itemSections[n]; s && !live[s]; s = parents[s]) { live[s] = true; }
-      }
-    });
-    sectionNodes.forEach(function (node) {
-      var hide = filtering && !live[node.getAttribute("data-section")];
-      if (node.hidden !== hide) { node.hidden = hide; }
-    });
-    nothing.hidden = !filtering || shown.size > 0;
-    status.textContent = filtering ? shown.size + " of " + docs.length + " papers match" : docs.length + " papers";
-    saveState(query, f);
+    filtering = Boolean(query.trim() !== "" || f.section || f.venue || f.from || f.to);
+    checking = false;
+    results = filtering ? select(query, f) : [];
+    drawn = 0;
+    matches.replaceChildren();
+    if (filtering) { drawMore(); } else { more.hidden = true; }
+    var list = document.getElementById("results");
+    if (list) { list.classList.toggle("off", filtering); }
+    main.classList.toggle("filtering", filtering && !list);
+    matches.hidden = !filtering;
+    nothing.hidden = !filtering || results.length > 0;
+    status.textContent = filtering ? results.length + " of " + N + " papers match" : N + " papers";
+    if (checking) {  // a phrase, before the abstracts were parsed: papers holding its words, until they are
+      status.textContent += " (checking the abstracts…)";
+      document.addEventListener("DOMContentLoaded", update, { once: true });
+    }
+    clearTimeout(saving);  // the URL follows once typing pauses: replacing it costs ~10 ms, a fifth of a keystroke
+    saving = setTimeout(saveState, URL_DELAY, query, f);
   }
+  /* The next page of results, grouped under their sections in the survey's order. */
+  function drawMore() {
+    var fragment = document.createDocumentFragment();
+    var list = drawn > 0 ? matches.lastElementChild : null;
+    var lastSection = drawn > 0 ? docs[results[drawn - 1]].section_id : null;
+    var end = Math.min(results.length, drawn + PAGE);
+    for (; drawn < end; drawn++) {
+      var d = docs[results[drawn]];
+      if (d.section_id !== lastSection || list === null) {
+        lastSection = d.section_id;
+        var heading = document.createElement("h2");
+        heading.className = "group";
+        var link = document.createElement("a");
+        link.href = "#sec-" + d.section_id;
+        link.textContent = sectionPaths[d.section_id];
+        heading.appendChild(link);
+        list = document.createElement("ol");
+        list.className = "papers";
+        fragment.appendChild(heading);
+        fragment.appendChild(list);
+      }
+      list.appendChild(result(d));
+    }
+    matches.appendChild(fragment);
+    var left = results.length - drawn;
+    more.hidden = left <= 0;
+    if (left > 0) {
+      more.firstElementChild.textContent = "Show " + Math.min(left, PAGE) + " more (" + left + " not shown)";
+    }
+  }
+  /* A result: the paper's title, authors, venue, links and tags, and a Cite that is filled when opened. */
+  function result(d) {
+    var item = resultItem.cloneNode(true);
+    item.setAttribute("data-key", d.key);
+    item.querySelector(".title").textContent = d.title;
+    var authors = item.querySelector(".authors");
+    if (d.shown_authors) { authors.textContent = d.shown_authors; } else { authors.remove(); }
+    var venue = item.querySelector(".venue");
+    if (d.venue || d.year) {
+      venue.textContent = (d.venue || "") + (d.venue && d.year ? ", " : "") + (d.year || "");
+    } else {
+      venue.remove();
+    }
+    var links = item.querySelector(".links");
+    d.links.forEach(function (pair) {
+      var a = document.createElement("a");
+      a.href = pair[1];
+      a.textContent = pair[0];
+      links.append(a, " ");
+    });
+    d.tags.forEach(function (tag) {
+      var span = document.createElement("span");
+      span.className = "tag";
+      span.textContent = tag;
+      links.append(span, " ");
+    });
+    if (!links.firstChild) { links.remove(); }
+    item.querySelector(".cite .visually-hidden").textContent = d.title;
+    return item;
+  }
+  /* A result's citation, when first opened: a copy of the one in the survey's list (the BibTeX `evlm export`
+     gives, the section, the provenance) without its ids; if the list is not parsed yet, once it is. */
+  function fillCitation(details) {
+    var item = details.closest("li.paper");
+    var source = document.getElementById("p-" + item.getAttribute("data-key"));
+    if (!source) {
+      if (!details.querySelector(".waiting")) {
+        var waiting = document.createElement("p");
+        waiting.className = "waiting";
+        waiting.textContent = "Loading…";
+        details.appendChild(waiting);
+        document.addEventListener("DOMContentLoaded", function () { fillCitation(details); });
+      }
+      return;
+    }
+    details.replaceChildren(details.querySelector("summary"));
+    Array.prototype.forEach.call(source.querySelector("details.cite").children, function (child) {
+      if (child.tagName === "SUMMARY") { return; }
+      var copy = child.cloneNode(true);
+      copy.removeAttribute("id");
+      copy.querySelectorAll("[id]").forEach(function (el) { el.removeAttribute("id"); });
+      details.appendChild(copy);
+    });
+    details.setAttribute("data-filled", "");
+  }
+  document.addEventListener("toggle", function (e) {  // `toggle` does not bubble: caught on the way down
+    var details = e.target;
+    if (details.open && details.closest && details.closest("#matches") && !details.hasAttribute("data-filled")) {
+      fillCitation(details);
+    }
+  }, true);
   function saveState(query, f) {
+    saving = 0;
     var params = new URLSearchParams();
     if (query.trim()) { params.set("q", query.trim()); }
     if (f.section) { params.set("section", f.section); }
@@ -219,20 +391,35 @@
   }
   function loadState() {
     var params = new URLSearchParams(location.search);
-    input.value = params.get("q") || "";
+    if (params.has("q")) { input.value = params.get("q"); }  // else text typed before the script ran is kept
     fSection.value = params.get("section") || "";
     fVenue.value = params.get("venue") || "";
     var years = parseYears(params.get("year") || "");
     fFrom.value = years && years.from ? String(years.from) : "";
     fTo.value = years && years.to ? String(years.to) : "";
   }
-
-  input.addEventListener("input", update);
-  [fSection, fFrom, fTo, fVenue].forEach(function (el) { el.addEventListener("change", update); });
-  document.getElementById("f-clear").addEventListener("click", function () {
+  function clear() {
     form.reset();
     update();
+  }
+
+  input.addEventListener("input", update);
+  window.addEventListener("pagehide", function () {  // a pending URL is written before the page goes
+    if (saving) { clearTimeout(saving); saveState(input.value, facets()); }
+  });
+  [fSection, fFrom, fTo, fVenue].forEach(function (el) { el.addEventListener("change", update); });
+  document.getElementById("f-clear").addEventListener("click", function () {
+    clear();
     input.focus();
+  });
+  more.firstElementChild.addEventListener("click", drawMore);
+  document.addEventListener("click", function (e) {
+    // a link into the survey (a section, a paper) while results are shown: leave the search to show it
+    var link = e.target.closest("a[href^='#']");
+    if (link && filtering) {
+      var target = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+      if (target && target.closest("#results")) { clear(); }
+    }
   });
   document.addEventListener("keydown", function (e) {  // `/` focuses the search box, as on GitHub
     if (e.key === "/" && document.activeElement !== input && !/^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) {
@@ -258,7 +445,7 @@
   document.addEventListener("click", function (e) {
     var button = e.target.closest("button.copy");
     if (!button) { return; }
-    var text = document.getElementById(button.getAttribute("data-copy")).textContent;
+    var text = button.closest("li.paper").querySelector("pre.bibtex").textContent;
     var note = button.parentNode.querySelector(".copied");
     function done(ok) { note.textContent = ok ? "Copied." : "Select the text above and copy it."; }
     if (navigator.clipboard && window.isSecureContext) {
@@ -270,6 +457,10 @@
 
   loadState();
   update();
-  window.evlmSearch = { select: select, ready: true };  // for tests and the benchmark
+  performance.mark("evlm:ready");
+  window.evlmSearch = {  // for tests and the benchmark
+    select: select, words: words, docs: docs, ready: true,
+    fieldWords: function (i, c) { return words(fieldText(docs[i], c)); }
+  };
   document.documentElement.setAttribute("data-search", "ready");
 })();
