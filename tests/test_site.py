@@ -96,3 +96,33 @@ def test_output_that_is_a_file_is_refused_and_an_empty_folder_is_used(cli: Cli, 
         target.mkdir()
         cli("site", "-o", str(target))
         assert (target / "index.html").is_file()
+
+
+def test_each_paper_says_where_its_record_comes_from(cli: Cli, tmp_path: Path) -> None:
+    """The recorded origin of the fields (grouped by source, with the record to check), pins and identifiers."""
+    import datetime as dt
+
+    from evlm_cli.model import Provenance
+
+    day = dt.date(2026, 11, 30)
+    arxiv = Provenance("arxiv", "2412.19509v2", "https://arxiv.org/abs/2412.19509v2", day)
+    hand = Provenance("hand", url="https://openaccess.thecvf.com/x.html", date=day)
+    paper = Paper(
+        "mbq2024", "MBQ", "s", year=2025, venue="CVPR", arxiv="2412.19509", doi="10.1109/cvpr.2025.1",
+        provenance=(("title", arxiv), ("year", hand), ("venue", hand), ("abstract", arxiv)), pinned=("venue",),
+    )  # fmt: skip
+    path = tmp_path / "papers.toml"
+    path.write_text(db.dumps(Survey(SurveyInfo("T"), (Section("s", "S"),), (paper,))), encoding="utf-8")
+    cli("--db", str(path), "site", "-o", str(tmp_path / "out"))
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    shown = re.search(r'<ul class="provenance"[^>]*>(.*?)</ul>', page, re.DOTALL)
+    assert shown is not None
+    lines = [re.sub(r"<[^>]+>", "", line).strip() for line in re.findall(r"<li>(.*?)</li>", shown.group(1))]
+    assert lines == [
+        "title, abstract: from arXiv 2412.19509v2 on 2026-11-30 https://arxiv.org/abs/2412.19509v2",
+        "year, venue: entered by a maintainer on 2026-11-30, checked against https://openaccess.thecvf.com/x.html",
+        "kept as written (pinned): venue",
+        "arXiv:2412.19509",
+        "DOI 10.1109/cvpr.2025.1",
+    ]
+    assert '<a href="https://openaccess.thecvf.com/x.html">' in shown.group(1)

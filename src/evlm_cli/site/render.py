@@ -43,7 +43,7 @@ class PaperView:
     authors: str
     bibtex: str
     section_title: str
-    provenance: list[str]
+    provenance: list[Origin]
 
 
 def render(survey: Survey) -> dict[str, bytes]:
@@ -154,19 +154,52 @@ def _authors(paper: Paper) -> str:
     return ", ".join(names)
 
 
-def _provenance(paper: Paper) -> list[str]:
-    """Where the record comes from, as far as the database knows: identifiers and the date it was added."""
+_SOURCE_NAMES = {
+    "arxiv": "arXiv",
+    "crossref": "Crossref",
+    "dblp": "DBLP",
+    "s2": "Semantic Scholar",
+    "bibtex": "an imported BibTeX file",
+    "readme": "an imported README list",
+    "hand": "a maintainer",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """One line of a paper's provenance on the page: what, and where a reader can check it (may be empty)."""
+
+    text: str
+    url: str = ""
+
+
+def _provenance(paper: Paper) -> list[Origin]:
+    """Where the record comes from, as far as the database knows: the fields' recorded origins (grouped by source,
+    with the record a reader can check), the identifiers, and the date it was added."""
+    groups: dict[tuple[str, str, str, str], list[str]] = {}
+    for name, origin in paper.provenance:
+        date = origin.date.isoformat() if origin.date else ""
+        groups.setdefault((origin.source, origin.id, origin.url, date), []).append(name)
     found = []
+    for (source, record, url, date), names in groups.items():
+        label = _SOURCE_NAMES.get(source, source)
+        text = f"{', '.join(names)}: from {label}{f' {record}' if record else ''}{f' on {date}' if date else ''}"
+        if source == "hand":
+            text = f"{', '.join(names)}: entered by a maintainer{f' on {date}' if date else ''}"
+            text += ", checked against" if url else ""
+        found.append(Origin(text, safe_url(url) if url else ""))
+    if paper.pinned:
+        found.append(Origin(f"kept as written (pinned): {', '.join(paper.pinned)}"))
     if paper.arxiv:
         version = f"v{paper.arxiv_version}" if paper.arxiv_version else ""
         category = f" [{paper.arxiv_category}]" if paper.arxiv_category else ""
-        found.append(f"arXiv:{paper.arxiv}{version}{category}")
+        found.append(Origin(f"arXiv:{paper.arxiv}{version}{category}"))
     if paper.doi:
-        found.append(f"DOI {paper.doi}")
+        found.append(Origin(f"DOI {paper.doi}"))
     if paper.journal_ref:
-        found.append(f"published as: {paper.journal_ref}")
+        found.append(Origin(f"published as: {paper.journal_ref}"))
     if paper.added:
-        found.append(f"added to the survey on {paper.added.isoformat()}")
+        found.append(Origin(f"added to the survey on {paper.added.isoformat()}"))
     return found
 
 
