@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import json
 from pathlib import Path
 
@@ -168,6 +169,36 @@ class TestReview:
         assert "LLaVA-PruMerge" in (repo / "README.md").read_text(encoding="utf-8")
         assert key in (filled.parent / "papers.bib").read_text(encoding="utf-8")
         cli("build", "--check")
+        assert "2403.15388" not in {c.arxiv for c in _inbox(filled).candidates}
+
+    def test_accept_writes_the_survey_and_the_inbox_together(
+        self, cli: Cli, filled: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """One write: a failure before the commit point changes neither file; a crash after it is finished by the
+        next command, paper added and inbox slot emptied, never one without the other."""
+        from evlm_cli import journal
+
+        inbox_file = filled.parent / "inbox.toml"
+        before = (filled.read_bytes(), inbox_file.read_bytes())
+
+        real = Path.replace
+
+        def commit_fails(self: Path, target: Path) -> Path:
+            if str(target).endswith(".journal"):
+                raise OSError(errno.EIO, "Input/output error")
+            return real(self, target)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(Path, "replace", commit_fails)
+            cli("inbox", "accept", "2403.15388", code=1)
+        assert (filled.read_bytes(), inbox_file.read_bytes()) == before
+
+        with monkeypatch.context() as patched:
+            patched.setattr(journal, "_finish", lambda db_path, renames: None)  # dies right after the commit point
+            key = cli("inbox", "accept", "2403.15388").stdout.strip()
+        assert (filled.read_bytes(), inbox_file.read_bytes()) == before
+        cli("list", "--json")  # the next command finishes the write
+        assert db.load(filled).paper(key).arxiv == "2403.15388"
         assert "2403.15388" not in {c.arxiv for c in _inbox(filled).candidates}
 
     def test_accept_into_another_section(self, cli: Cli, filled: Path) -> None:

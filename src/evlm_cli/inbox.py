@@ -5,8 +5,7 @@ against every leaf section with the model `evlm add` suggests a section with (`s
 the survey already has (`dedupe.Index`), rejected before, or fitting no section, and keeps the rest in the inbox file
 beside the database. The file is sorted by arXiv id with fixed fields, so a fetch is a small diff, and it is written
 atomically under the database's lock. `accept` adds a candidate through the same write transaction as `evlm add`,
-then removes it from the inbox; a crash between the two leaves a candidate the survey has, which the next fetch or
-accept drops.
+which also writes the inbox without it: the survey gains the paper and the inbox loses it together, or neither.
 """
 
 from __future__ import annotations
@@ -335,7 +334,7 @@ def accept(
     today: dt.date | None = None,
 ) -> tuple[Paper, transaction.Written]:
     """Add a candidate to the survey, as `evlm add` does (one write transaction, README and BibTeX rebuilt), in its
-    suggested section unless `section` says otherwise; then remove it from the inbox."""
+    suggested section unless `section` says otherwise, and remove it from the inbox in the same write."""
     from evlm_cli import edit as editing
     from evlm_cli import journal, transaction
 
@@ -360,8 +359,9 @@ def accept(
             added.extend(result.added)
             return result.survey
 
-        done = transaction.write(db_path, change, rebuild=rebuild)
-        update(db_path, lambda inbox, _: (_without(inbox, wanted), None))
+        path = inbox_path(db_path)
+        rest = journal.Change(path, dumps(_without(load(path), wanted)).encode("utf-8"))
+        done = transaction.write(db_path, change, rebuild=rebuild, also=[rest])
     return added[0], done
 
 

@@ -11,7 +11,7 @@ write that has happened.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,19 +34,25 @@ class Written:
 
 
 def write(
-    db_path: Path, change: Callable[[Survey], Survey], *, rebuild: bool = True, on_wait: OnWait = None
+    db_path: Path,
+    change: Callable[[Survey], Survey],
+    *,
+    rebuild: bool = True,
+    on_wait: OnWait = None,
+    also: Sequence[journal.Change] = (),
 ) -> Written:
     """Apply `change` to the database on disk and rebuild the generated files, as one write.
 
     `change` runs under the lock on what is on disk now, so concurrent writers never lose each other's work; it
     may raise (an EvlmError) to abandon the write with nothing changed. A change that returns its argument itself
-    leaves the database's text alone (`evlm build`)."""
+    leaves the database's text alone (`evlm build`). `also` are other files to replace in the same write (the inbox
+    a paper is accepted from)."""
     with journal.hold(db_path, on_wait=on_wait):
         journal.replay(db_path)
         current, before = db.load_with_text(db_path)
         after = change(before)
         text = None if after is before else db.dumps_after(current, before, after)
-        return _commit(db_path, after, None if text == current else text, rebuild=rebuild)
+        return _commit(db_path, after, None if text == current else text, rebuild=rebuild, extra=list(also))
 
 
 def create(
