@@ -276,3 +276,64 @@ class TestChart:
     def test_shipped_readme_shows_chart(self) -> None:
         assert CHART_LINK in (ROOT / "README.md").read_text(encoding="utf-8")
         assert (ROOT / "data" / "papers-per-year.svg").is_file()
+
+
+def drop_chart(repo: Path) -> None:
+    """Take `<!-- evlm:chart -->` out of the template, as a maintainer who no longer wants the chart does."""
+    template = repo / "data" / "README.template.md"
+    text = template.read_text(encoding="utf-8")
+    assert "<!-- evlm:chart -->\n" in text
+    template.write_text(text.replace("<!-- evlm:chart -->\n", ""), encoding="utf-8")
+
+
+class TestChartRemoved:
+    """Once the template drops `<!-- evlm:chart -->`, the chart evlm drew is an orphan: removed, or reported."""
+
+    def test_build_removes_the_chart_and_check_reports_it(self, cli: Cli, repo: Path) -> None:
+        chart = repo / "data" / "papers-per-year.svg"
+        drop_chart(repo)
+        result = cli("build", "--check", code=1)
+        [line] = [line for line in result.stderr.splitlines() if "papers-per-year.svg" in line]
+        assert line.startswith("stale: data/papers-per-year.svg: the README no longer shows it")
+        assert "`evlm build` removes it" in line
+        assert "2 generated file(s) are stale" in result.stderr  # README.md and the chart
+        assert chart.is_file()  # --check writes nothing
+        assert "papers-per-year.svg is no longer shown by the README" in cli("check").stdout
+        result = cli("build")
+        assert "removed: data/papers-per-year.svg" in result.stderr
+        assert not chart.exists()
+        assert "](data/papers-per-year.svg)" not in (repo / "README.md").read_text(encoding="utf-8")
+        assert "papers-per-year.svg" not in cli("build", "--check").stderr
+        assert "papers-per-year.svg" not in cli("check").stdout
+
+    @pytest.mark.parametrize(
+        "command", [["edit", KEY, "--set", "note=x"], ["format"], ["section", "add", "new-one", "--title", "New"]]
+    )
+    def test_every_writer_removes_it(self, cli: Cli, repo: Path, command: list[str]) -> None:
+        """The writers that rebuild the outputs (through the one transaction) remove it as `build` does."""
+        drop_chart(repo)
+        assert "removed: data/papers-per-year.svg" in cli(*command).stderr
+        assert not (repo / "data" / "papers-per-year.svg").exists()
+        cli("build", "--check")
+
+    def test_no_build_leaves_it(self, cli: Cli, repo: Path) -> None:
+        drop_chart(repo)
+        cli("edit", KEY, "--set", "note=x", "--no-build")
+        assert (repo / "data" / "papers-per-year.svg").is_file()
+
+    @pytest.mark.parametrize("kind", ["no stamp", "folder"])
+    def test_a_file_that_is_not_evlms_is_left_alone(self, cli: Cli, repo: Path, kind: str) -> None:
+        """A chart of that name without evlm's stamp on its second line (drawn by hand, or by `evlm stats
+        --charts data/`), or a folder, is the user's: neither removed nor reported."""
+        chart = repo / "data" / "papers-per-year.svg"
+        drop_chart(repo)
+        if kind == "folder":
+            chart.unlink()
+            chart.mkdir()
+        else:
+            head, _stamp, body = chart.read_text(encoding="utf-8").split("\n", 2)
+            chart.write_text(f"{head}\n{body}", encoding="utf-8")
+        before = chart.read_bytes() if chart.is_file() else None
+        assert "papers-per-year.svg" not in cli("build").stderr
+        assert (chart.read_bytes() if chart.is_file() else None) == before and chart.exists()
+        assert "papers-per-year.svg" not in cli("build", "--check").stderr

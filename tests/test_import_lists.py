@@ -21,6 +21,7 @@ from evlm_cli.model import Link
 from evlm_cli.render.readme import render_readme
 
 LISTS = Path(__file__).parent / "data" / "lists"
+CHART_LINE = "![Papers per year, stacked by top-level section](data/papers-per-year.svg)"
 TODAY = dt.date(2026, 11, 25)
 
 # Papers each list holds, counted by hand: entries under paper headings (not code, lectures or dataset links).
@@ -110,6 +111,48 @@ class TestGeneratedReadme:
         assert strip.sub("", db.dumps(result.survey)) == strip.sub("", db.dumps(shipped))
         assert "## 🛠️ Using this list" in result.template
         assert result.template.count("<!-- evlm:") >= 4
+
+    def test_chart_line_is_the_placeholder_again(self, published_survey: Path) -> None:
+        """The image line evlm rendered for `<!-- evlm:chart -->` becomes the placeholder again, not template text: the
+        imported template renders the same page, and the chart is drawn again rather than hard-coded."""
+        readme = (published_survey / "README.md").read_text(encoding="utf-8")
+        assert CHART_LINE in readme
+        result = parse_readme(readme, today=TODAY)
+        assert (
+            result.template.splitlines().count("<!-- evlm:chart -->") == 1
+            and "papers-per-year.svg)" not in result.template
+        )
+        assert render_readme(result.survey, result.template) == readme
+
+    def test_chart_right_below_the_header(self, published_survey: Path) -> None:
+        """A chart straight after the header's abstract is neither read into the abstract nor kept as text."""
+        survey = db.load(published_survey / "data" / "papers.toml")
+        template = "<!-- evlm:header -->\n\n<!-- evlm:chart -->\n\n<!-- evlm:toc -->\n\n<!-- evlm:papers -->\n\n"
+        template += "<!-- evlm:footer -->\n"
+        readme = render_readme(survey, template)
+        result = parse_readme(readme, today=TODAY)
+        assert result.survey.info == survey.info
+        assert result.template == template
+        assert render_readme(result.survey, result.template) == readme
+
+    def test_init_from_an_evlm_readme_with_chart(
+        self, cli: Cli, published_survey: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """`init --from` (and `import readme` again) of a README evlm built with a chart: the same page back, the
+        chart drawn again (the same bytes), its placeholder once in the template, and `build --check` passes."""
+        monkeypatch.chdir(tmp_path)
+        original = (published_survey / "README.md").read_text(encoding="utf-8")
+        (tmp_path / "README.md").write_text(original, encoding="utf-8")
+        assert "written: data/papers-per-year.svg" in cli("init", "--from", "README.md").stderr
+        chart = (published_survey / "data" / "papers-per-year.svg").read_bytes()
+        for _ in range(2):
+            assert (tmp_path / "README.md").read_text(encoding="utf-8") == original
+            template = (tmp_path / "data" / "README.template.md").read_text(encoding="utf-8")
+            assert template.splitlines().count("<!-- evlm:chart -->") == 1 and "papers-per-year.svg)" not in template
+            assert (tmp_path / "data" / "papers-per-year.svg").read_bytes() == chart
+            cli("build", "--check")
+            cli("import", "readme", "README.md", "--force")
+            cli("build")
 
 
 class TestInsDamage:

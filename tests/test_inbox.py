@@ -194,7 +194,7 @@ class TestReview:
         assert (filled.read_bytes(), inbox_file.read_bytes()) == before
 
         with monkeypatch.context() as patched:
-            patched.setattr(journal, "_finish", lambda db_path, renames: None)  # dies right after the commit point
+            patched.setattr(journal, "_finish", lambda *args: None)  # dies right after the commit point
             key = cli("inbox", "accept", "2403.15388").stdout.strip()
         assert (filled.read_bytes(), inbox_file.read_bytes()) == before
         cli("list", "--json")  # the next command finishes the write

@@ -180,7 +180,7 @@ class TestInterruptedWrite:
         """The journal is in place but no rename happened: the next command (even a read) finishes the write."""
         new = new_files(repo, tmp_path_factory.mktemp("new"), "A New Title")
         with monkeypatch.context() as patched:
-            patched.setattr(journal, "_finish", lambda db_path, renames: None)
+            patched.setattr(journal, "_finish", lambda *args: None)
             cli("edit", KEY, "--set", "title=A New Title")
         assert any(name.endswith(".journal") for name in leftovers(repo))
         cli("list", "--json")
@@ -229,6 +229,94 @@ class TestInterruptedWrite:
         )
         result = cli("edit", KEY, "--set", "title=A New Title", code=1)
         assert "not evlm's" in result.stderr
+        assert victim.read_text() == "keep me"
+
+
+class TestRemoval:
+    """A write that removes a file (the chart the template dropped) removes it in the same all-or-nothing step."""
+
+    @pytest.fixture
+    def orphan(self, repo: Path) -> Path:
+        """The chart, once `<!-- evlm:chart -->` has left the template: the next build removes it."""
+        template = repo / "data" / "README.template.md"
+        template.write_text(template.read_text(encoding="utf-8").replace("<!-- evlm:chart -->\n", ""), "utf-8")
+        return repo / "data" / "papers-per-year.svg"
+
+    @pytest.mark.parametrize("failing_call", [1, 2])
+    def test_full_disk_keeps_the_chart(
+        self, cli: Cli, repo: Path, orphan: Path, monkeypatch: pytest.MonkeyPatch, failing_call: int
+    ) -> None:
+        """ENOSPC writing README.md or the journal: the README and the chart both stay as they were."""
+        old, chart = files(repo), orphan.read_bytes()
+        real = fsutil.write_temp
+        calls = 0
+
+        def write_temp(target: Path, data: bytes, *, shown: Path | None = None) -> Path:
+            nonlocal calls
+            calls += 1
+            if calls == failing_call:
+                raise DatabaseError("cannot write: No space left on device", where=str(shown or target))
+            return real(target, data, shown=shown)
+
+        monkeypatch.setattr(fsutil, "write_temp", write_temp)
+        assert "No space left on device" in cli("build", code=1).stderr
+        assert files(repo) == old and orphan.read_bytes() == chart
+        assert leftovers(repo) == []
+        monkeypatch.setattr(fsutil, "write_temp", real)
+        cli("build")
+        assert not orphan.exists()
+
+    def test_crash_after_the_commit_point_is_finished_by_the_next_command(
+        self, cli: Cli, repo: Path, orphan: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The journal names the removal; the next command (even a read) finishes it with the renames."""
+        old = files(repo)
+        with monkeypatch.context() as patched:
+            patched.setattr(journal, "_finish", lambda *args: None)
+            cli("build")
+        assert files(repo) == old and orphan.is_file()
+        assert str(orphan) in (repo / "data" / "papers.toml.journal").read_text(encoding="utf-8")
+        cli("list", "--json")
+        assert not orphan.exists() and files(repo)[1] != old[1]
+        assert leftovers(repo) == []
+        cli("build", "--check")
+
+    def test_removal_that_fails_is_finished_later(
+        self, cli: Cli, repo: Path, orphan: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The removal itself fails after the commit point: one error line, the journal kept, finished later."""
+        real = Path.unlink
+
+        def unlink(self: Path, missing_ok: bool = False) -> None:
+            if self.name == orphan.name:
+                raise OSError(errno.EBUSY, "Device or resource busy")
+            real(self, missing_ok=missing_ok)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(Path, "unlink", unlink)
+            result = cli("build", code=1)
+        assert "cannot remove the file: Device or resource busy" in result.stderr
+        assert "papers-per-year.svg" in result.stderr and "Traceback" not in result.stderr
+        assert orphan.is_file() and any(n.endswith(".journal") for n in leftovers(repo))
+        cli("list", "--json")
+        assert not orphan.exists() and leftovers(repo) == []
+
+    def test_read_only_chart_is_refused(self, cli: Cli, repo: Path, orphan: Path) -> None:
+        """A read-only chart is not removed (its owner made it so on purpose), and nothing else changes either."""
+        old = files(repo)
+        orphan.chmod(0o444)
+        result = cli("build", code=1)
+        assert "read-only" in result.stderr and "papers-per-year.svg" in result.stderr
+        assert files(repo) == old and orphan.is_file()
+
+    def test_a_journal_removing_files_elsewhere_is_refused(self, cli: Cli, repo: Path) -> None:
+        """A journal that would remove a file outside the survey's folders is not obeyed."""
+        victim = repo.parent / "victim.txt"
+        victim.write_text("keep me")
+        (repo / "data" / "papers.toml.journal").write_text(
+            f'{{"evlm-journal": 1, "renames": [], "removals": ["{victim}"]}}'
+        )
+        assert "not evlm's" in cli("edit", KEY, "--set", "title=A New Title", code=1).stderr
         assert victim.read_text() == "keep me"
 
 

@@ -4,12 +4,14 @@ Each generated file is an `Output` (where it goes and what it should hold); `che
 on disk, and `transaction.write` writes them together with the database.
 The outputs are README.md (beside `data/`) and the BibTeX file `data/papers.bib` (beside the database), and, when the
 README template holds `<!-- evlm:chart -->`, the chart it shows, `data/papers-per-year.svg` (beside the database).
+Once the template no longer holds it, that chart is an orphan (`orphans`): a write removes it, `check` reports it.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,8 @@ class Outcome:
     status: str
     """'unchanged' or 'stale'."""
     diff: str = ""
+    reason: str = ""
+    """Why it is stale, when a diff does not say it (an orphan)."""
 
 
 def outputs(survey: Survey, db_path: Path, *, template: str | None = None) -> list[Output]:
@@ -89,6 +93,29 @@ def _stamp(key: str, svg: str) -> str:
     return f"<!-- evlm build: {key} {hashlib.sha256(svg.encode('utf-8')).hexdigest()[:32]} -->"
 
 
+_STAMP = re.compile(r"<!-- evlm build: [0-9a-f]{32} [0-9a-f]{32} -->")
+"""What `_stamp` writes, whatever it was drawn from: the mark of a chart evlm generated."""
+
+
+def orphans(db_path: Path, *, template: str | None = None) -> list[Path]:
+    """Generated files the template no longer asks for, which a write removes: the chart, once the template has no
+    `<!-- evlm:chart -->`. Only a chart evlm drew (its second line is evlm's stamp) is evlm's to remove; a file of
+    that name without the stamp (or not a readable file) is the user's and is left alone."""
+    if template is None:
+        template = template_for(db_path)[0]
+    chart = db_path.parent / CHART_NAME
+    return [] if uses_placeholder(template, "chart") or not _drawn_by_evlm(chart) else [chart]
+
+
+def _drawn_by_evlm(path: Path) -> bool:
+    try:
+        data = current_bytes(path) if path.is_file() else None
+    except EvlmError:
+        return False
+    lines = (data or b"").split(b"\n", 2)
+    return len(lines) == 3 and _STAMP.fullmatch(lines[1].decode("utf-8", errors="replace")) is not None
+
+
 def missing_template(db_path: Path) -> Path | None:
     """The template path when the repository has a README.md but no template, so the default one is used.
 
@@ -125,6 +152,9 @@ def check(survey: Survey, db_path: Path) -> list[Outcome]:
         else:
             old = (current or b"").decode("utf-8", errors="replace")
             results.append(Outcome(output.path, "stale", _diff(output.path, old, output.content)))
+    for path in orphans(db_path):
+        why = f"the README no longer shows it (no <!-- evlm:chart --> in {TEMPLATE_NAME}); `evlm build` removes it"
+        results.append(Outcome(path, "stale", reason=why))
     return results
 
 

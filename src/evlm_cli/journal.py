@@ -1,9 +1,12 @@
 """Several files replaced as one: all of them change, or none does; and the lock that serialises writers.
 
-A write of the survey replaces the database and its generated files (README.md, papers.bib) together [issue 9]:
+A write of the survey replaces the database and its generated files (README.md, papers.bib) together [issue 9],
+and removes a generated file no longer wanted (the README chart once the template drops it):
 1. each new file is written to a temporary file beside its target and fsynced (`fsutil.write_temp`);
-2. a journal naming the renames is written beside the database and renamed into place: the commit point;
-3. the temporary files are renamed over their targets, their folders fsynced, and the journal removed.
+2. a journal naming the renames and the removals is written beside the database and renamed into place: the commit
+   point;
+3. the temporary files are renamed over their targets, the files to remove removed, their folders fsynced, and the
+   journal removed.
 A crash (or a full disk, or a file in the way) before step 2 leaves the old files; its temporary files are removed
 by the next write. A crash after step 2 leaves the journal, and the next evlm command that opens the database
 finishes the renames (`replay`), as a database's journal does. Only `hold`'s lock serialises these steps.
@@ -203,12 +206,13 @@ def check_replaceable(path: Path) -> None:
         )
 
 
-def commit(db_path: Path, changes: Sequence[Change]) -> None:
-    """Replace every file of `changes` at once (all or nothing); the caller holds `hold(db_path)`."""
-    if not changes:
+def commit(db_path: Path, changes: Sequence[Change], removals: Sequence[Path] = ()) -> None:
+    """Replace every file of `changes` and remove every file of `removals` at once (all or nothing); the caller
+    holds `hold(db_path)`."""
+    if not changes and not removals:
         return
-    for change in changes:
-        check_replaceable(change.path)
+    for path in [*(change.path for change in changes), *removals]:
+        check_replaceable(path)
     remove_leftovers([c.path for c in changes])
     renames: list[tuple[Path, Path]] = []
     try:
@@ -217,22 +221,25 @@ def commit(db_path: Path, changes: Sequence[Change]) -> None:
             renames.append((fsutil.write_temp(target, change.data, shown=change.path), target))
         for folder in {target.parent for _, target in renames}:
             fsync_folder(folder)
-        _write_journal(db_path, renames)
+        removed = [path.absolute() for path in removals]
+        _write_journal(db_path, renames, removed)
     except BaseException:
         for temp, _ in renames:
             with contextlib.suppress(OSError):
                 temp.unlink()
         raise
-    _finish(db_path, renames)
+    _finish(db_path, renames, removed)
 
 
-def _write_journal(db_path: Path, renames: list[tuple[Path, Path]]) -> None:
-    data = {"evlm-journal": 1, "renames": [[str(temp), str(target)] for temp, target in renames]}
+def _write_journal(db_path: Path, renames: list[tuple[Path, Path]], removals: list[Path]) -> None:
+    data: dict[str, object] = {"evlm-journal": 1, "renames": [[str(temp), str(target)] for temp, target in renames]}
+    if removals:  # only when there are any: a journal without them reads as before
+        data["removals"] = [str(path) for path in removals]
     fsutil.atomic_write(journal_path(db_path), json.dumps(data, indent=1))
 
 
-def _finish(db_path: Path, renames: list[tuple[Path, Path]]) -> None:
-    """Do the renames of a committed write (again, after a crash: a rename already done is skipped)."""
+def _finish(db_path: Path, renames: list[tuple[Path, Path]], removals: Sequence[Path] = ()) -> None:
+    """Do the renames and removals of a committed write (again, after a crash: a step already done is skipped)."""
     journal = journal_path(db_path)
     for temp, target in renames:
         try:
@@ -244,7 +251,16 @@ def _finish(db_path: Path, renames: list[tuple[Path, Path]]) -> None:
                 where=str(target),
                 hint="fix that, then run any evlm command: it finishes the write (journal: " + str(journal) + ")",
             ) from None
-    for folder in {target.parent for _, target in renames}:
+    for path in removals:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            raise DatabaseError(
+                f"write interrupted: cannot remove the file: {error.strerror}",
+                where=str(path),
+                hint="fix that, then run any evlm command: it finishes the write (journal: " + str(journal) + ")",
+            ) from None
+    for folder in {target.parent for _, target in renames} | {path.parent for path in removals}:
         fsync_folder(folder)
     with contextlib.suppress(FileNotFoundError):
         journal.unlink()
@@ -276,11 +292,12 @@ def replay(db_path: Path) -> bool:
     except OSError as error:
         message = f"cannot read the journal of an interrupted write: {error.strerror}"
         raise DatabaseError(message, where=str(journal)) from None
-    _finish(db_path, _renames(raw, journal, db_path))
+    _finish(db_path, *_steps(raw, journal, db_path))
     return True
 
 
-def _renames(raw: bytes, journal: Path, db_path: Path) -> list[tuple[Path, Path]]:
+def _steps(raw: bytes, journal: Path, db_path: Path) -> tuple[list[tuple[Path, Path]], list[Path]]:
+    """The renames and the removals a journal names, each checked to stay inside the survey's folders."""
     bad = DatabaseError(
         "the journal of an interrupted write is not evlm's",
         where=str(journal),
@@ -289,7 +306,8 @@ def _renames(raw: bytes, journal: Path, db_path: Path) -> list[tuple[Path, Path]
     try:
         data = json.loads(raw)
         pairs = [(Path(temp), Path(target)) for temp, target in data["renames"]]
-    except (ValueError, KeyError, TypeError):
+        removals = [Path(path) for path in data.get("removals", [])]
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise bad from None
     home = real_target(db_path).resolve().parent
     allowed = {home, home.parent}
@@ -301,7 +319,10 @@ def _renames(raw: bytes, journal: Path, db_path: Path) -> list[tuple[Path, Path]
             or not temp.is_absolute()
         ):
             raise bad
-    return pairs
+    for path in removals:
+        if not path.is_absolute() or path.parent.resolve() not in allowed or path.name in ("", ".", ".."):
+            raise bad
+    return pairs, removals
 
 
 def pending(db_path: Path) -> bool:

@@ -3,7 +3,8 @@
 Every writing command (`add`, `edit`, `move`, `remove`, `rekey`, `build`, `import bibtex`, `import readme`) calls
 `write` or `create`. Under the database's lock, taken once here, it finishes an earlier interrupted write, applies
 the change to what is on disk, renders README.md and papers.bib from the result (unless `rebuild` is off, for
-`--no-build`), and replaces every file that changes through the journal (`evlm_cli.journal`). Only then are the
+`--no-build`), and replaces every file that changes through the journal (`evlm_cli.journal`), removing in the same
+step a generated file the template no longer asks for (`build.orphans`: the chart). Only then are the
 caches refreshed (the parsed database and the search index): they are caches, so a failure there never fails a
 write that has happened.
 """
@@ -31,6 +32,8 @@ class Written:
     """The survey as it now is on disk."""
     files: tuple[Path, ...]
     """The files replaced (database first, then generated files); empty when nothing changed."""
+    removed: tuple[Path, ...] = ()
+    """The generated files removed (`build.orphans`)."""
 
 
 def write(
@@ -104,6 +107,7 @@ def _commit(
         validate(survey)
         changes.append(journal.Change(db_path, text.encode("utf-8")))
     changes += extra or []
+    removals: list[Path] = []
     if rebuild:
         from evlm_cli import build
 
@@ -111,10 +115,11 @@ def _commit(
             content = output.content.encode("utf-8")
             if build.current_bytes(output.path) != content:
                 changes.append(journal.Change(output.path, content))
-    journal.commit(db_path, changes)
+        removals = build.orphans(db_path, template=template)
+    journal.commit(db_path, changes, removals)
     if text is not None:
         _refresh_caches(db_path, text, survey)
-    return Written(survey, tuple(change.path for change in changes))
+    return Written(survey, tuple(change.path for change in changes), tuple(removals))
 
 
 def _refresh_caches(db_path: Path, text: str, survey: Survey) -> None:

@@ -43,7 +43,10 @@ def create(path: Path, survey: Survey, *, force: bool, rebuild: bool = False, te
 
 
 def report(db_path: Path, done: transaction.Written) -> None:
-    """Name the generated files a write replaced (the database goes unsaid: the command says what changed)."""
+    """Name the generated files a write replaced or removed (the database goes unsaid: the command says what
+    changed)."""
     for path in done.files:
         if path != db_path:
             _console.info(f"written: {_console.shown(path)}")
+    for path in done.removed:
+        _console.info(f"removed: {_console.shown(path)} (the README no longer shows it)")

@@ -44,7 +44,8 @@ def build(
     for outcome in outcomes:
         if outcome.status == "stale":
             _console.print_plain(outcome.diff)
-        _console.info(f"{outcome.status}: {_console.shown(outcome.path)}")
+        reason = f": {outcome.reason}" if outcome.reason else ""
+        _console.info(f"{outcome.status}: {_console.shown(outcome.path)}{reason}")
     if stale:
         _console.error(f"{len(stale)} generated file(s) are stale; run `evlm build` and commit the result")
         raise typer.Exit(ExitCode.ERROR)
@@ -59,3 +60,5 @@ def _write_outputs(path: Path) -> None:
     for output in builder.outputs(done.survey, path):
         status = "written" if output.path in done.files else "unchanged"
         _console.info(f"{status}: {_console.shown(output.path)}")
+    for removed in done.removed:
+        _console.info(f"removed: {_console.shown(removed)} (the README no longer shows it)")

@@ -22,11 +22,23 @@ TEMPLATE_NAME = "README.template.md"
 CHART_NAME = "papers-per-year.svg"
 """The chart `<!-- evlm:chart -->` shows (one of `charts.CHARTS`), written beside the database."""
 CHART_ALT = "Papers per year, stacked by top-level section"
+_CHART_LINE = re.compile(re.escape(f"![{CHART_ALT}](") + r"(?:[^()\s]*/)?" + re.escape(f"{CHART_NAME})"))
 
 
 def uses_placeholder(template: str, name: str) -> bool:
     """Whether the template holds `<!-- evlm:NAME -->` (so the output it needs, such as the chart, is generated)."""
     return any(m.group("name") == name for m in _PLACEHOLDER.finditer(template))
+
+
+def chart_line(link: str) -> str:
+    """What `<!-- evlm:chart -->` becomes: an image link to the chart, `link` its path relative to the README."""
+    return f"![{CHART_ALT}]({escape_url(link)})"
+
+
+def is_chart_line(line: str) -> bool:
+    """Whether a README line is one `chart_line` rendered, wherever the chart was relative to the README (the
+    importer turns it back into the placeholder)."""
+    return _CHART_LINE.fullmatch(line.rstrip()) is not None
 
 
 def paper_line(paper: Paper) -> str:
@@ -87,7 +99,7 @@ def render_readme(
         # The marker tells the table of contents where the sections start (see _toc); it is removed below.
         "papers": _PAPERS_START + _papers(survey),
         "footer": survey.info.footer,
-        "chart": f"![{CHART_ALT}]({escape_url(chart)})",
+        "chart": chart_line(chart),
     }
     text = _PLACEHOLDER.sub(lambda m: regions[m.group("name")], template)
     text = text.replace("\x00toc\x00", _toc(survey, text)).replace(_PAPERS_START, "")

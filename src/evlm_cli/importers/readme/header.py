@@ -2,8 +2,9 @@
 
 The header fields (title, `[year] subtitle`, the quoted links, authors and affiliation, the intro and the abstract)
 are read as evlm writes them. The text itself is kept verbatim in the template; where it is exactly what evlm would
-render from the fields (a README evlm generated), it becomes the `<!-- evlm:header -->` placeholder again, and a
-table of contents made of page anchors becomes `<!-- evlm:toc -->`, so that it follows the taxonomy.
+render from the fields (a README evlm generated), it becomes the `<!-- evlm:header -->` placeholder again, a
+table of contents made of page anchors becomes `<!-- evlm:toc -->`, so that it follows the taxonomy, and the chart's
+image line that evlm renders becomes `<!-- evlm:chart -->`, so that the chart is drawn again rather than hard-coded.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from evlm_cli import ids
 from evlm_cli.importers import Problem
 from evlm_cli.markdown import HEADING, LINK, split_emoji, unescape_text, unescape_url
 from evlm_cli.model import Link, Survey, SurveyInfo
+from evlm_cli.render.readme import is_chart_line, uses_placeholder
 from evlm_cli.text import normalize_space
 
 _HEADER_YEAR = re.compile(r"^\[(?P<year>(?:19|20)\d{2})\]\s*(?P<rest>.*)$")
@@ -42,7 +44,7 @@ def parse(lines: list[str], problems: list[Problem] | None = None) -> SurveyInfo
         if stripped.startswith(("```", "~~~")):
             fence = not fence
             continue
-        if fence or stripped.startswith("<!--"):
+        if fence or stripped.startswith("<!--") or is_chart_line(stripped):  # the chart is no header field
             continue
         heading = HEADING.match(line)
         if heading:
@@ -161,6 +163,7 @@ def template(survey: Survey, pre_lines: list[str], post_lines: list[str]) -> str
     """The README template that gives this page back: the text above and below the list, the list a placeholder."""
     from evlm_cli.render.readme import header_text
 
+    pre_lines, post_lines = _chart_placeholder(pre_lines, post_lines)
     pre = "\n".join(_toc_placeholder(pre_lines)).strip("\n")
     rendered = header_text(survey.info)
     if rendered and rendered in pre:
@@ -169,6 +172,23 @@ def template(survey: Survey, pre_lines: list[str], post_lines: list[str]) -> str
     if survey.info.footer:
         parts.append("<!-- evlm:footer -->")
     return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def _chart_placeholder(pre_lines: list[str], post_lines: list[str]) -> tuple[list[str], list[str]]:
+    """The lines with the first chart line evlm rendered as `<!-- evlm:chart -->` (once: a template holds the
+    placeholder at most once, so a page that has it already keeps its chart lines as they are)."""
+    done = uses_placeholder("\n".join(pre_lines + post_lines), "chart")
+    parts: list[list[str]] = []
+    for lines in (pre_lines, post_lines):
+        part = []
+        for line in lines:
+            if not done and is_chart_line(line):
+                part.append("<!-- evlm:chart -->")
+                done = True
+            else:
+                part.append(line)
+        parts.append(part)
+    return parts[0], parts[1]
 
 
 def _toc_placeholder(lines: list[str]) -> list[str]:

@@ -10,7 +10,8 @@ from evlm_cli.lint.rules.registry import RULES, Context, rule
 
 @rule("stale-output")
 def stale_output(context: Context) -> Iterator[Finding]:
-    """A generated file (README.md, the BibTeX file) does not match the database: someone forgot `evlm build`.
+    """A generated file (README.md, the BibTeX file, the chart) does not match the database, or is a chart the
+    README no longer shows: someone forgot `evlm build`.
 
     CI's `evlm build --check` fails on this too; run `evlm build` and commit the result."""
     if context.db_path is None:
@@ -39,6 +40,16 @@ def stale_output(context: Context) -> Iterator[Finding]:
                 hint="run `evlm build` and commit the result",
                 file=str(output.path),
             )
+    for path in build.orphans(context.db_path):
+        yield Finding(
+            "warning",
+            "stale-output",
+            None,
+            path.name,
+            f"{path.name} is no longer shown by the README",
+            hint="run `evlm build` (it removes the file) and commit the result",
+            file=str(path),
+        )
 
 
 @rule("unknown-ignore")
