@@ -7,12 +7,11 @@ A survey is generated (benchmarks/generate.py), `evlm site` builds it, and Debia
 one) opens `index.html` from disk through Playwright, `--runs` times, each in a fresh browser context. Reported,
 as medians over the runs:
 
-- *first paint*: the page's first contentful paint (the header and paper list drawn, search not yet usable);
-- *search ready*: from navigation start until the script has built the search index and shown the page's state
-  (`html[data-search=ready]`);
-- *data parse*: of that, parsing the papers' JSON (the rest is building the Lunr index and the first update);
+- *first paint*: the page's first contentful paint (the header drawn; the paper list follows as it is parsed);
+- *search ready*: from navigation start until the script has read the search index and shown the page's state
+  (`html[data-search=ready]`), split into the phases of `PHASES`;
 - *keystroke*: typing a query one character at a time in the page, the time from the `input` event to the updated
-  list laid out (the handler plus a forced style and layout), over every keystroke of several queries;
+  results laid out (the handler plus a forced style and layout), over every keystroke of several queries;
 - *search alone*: the same prefixes through the page's `select` only (which papers match), without the page update.
 """
 
