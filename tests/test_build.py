@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -252,6 +253,34 @@ class TestChart:
         assert loaded() == ["False", "False"]  # the chart on disk is current: kept as it is
         (repo / "data" / "papers-per-year.svg").unlink()
         assert loaded() == ["False", "True"]
+
+    @pytest.mark.parametrize("worker", ["python", "failing", "missing"])
+    def test_a_large_survey_draws_the_chart_in_a_second_process_with_the_same_bytes(
+        self, cli: Cli, repo: Path, monkeypatch: pytest.MonkeyPatch, worker: str
+    ) -> None:
+        """From `DRAW_ASIDE_FROM` papers the chart is drawn by `python -m evlm_cli.charts` beside the README's
+        rendering: the same bytes as drawn here; a process that fails or cannot start leaves it to this one."""
+        from evlm_cli import build
+
+        chart = repo / "data" / "papers-per-year.svg"
+        drawn_here = chart.read_bytes()
+        chart.unlink()
+        monkeypatch.setattr(build, "DRAW_ASIDE_FROM", 1)
+        started: list[list[str]] = []
+        real_popen = subprocess.Popen
+
+        def popen(args: list[str], **options: Any) -> Any:
+            started.append(args)
+            if worker == "failing":
+                args = [sys.executable, "-c", "raise SystemExit(3)"]
+            elif worker == "missing":
+                args = [str(repo / "no-such-python"), *args[1:]]
+            return real_popen(args, **options)
+
+        monkeypatch.setattr(subprocess, "Popen", popen)
+        cli("build")
+        assert chart.read_bytes() == drawn_here
+        assert [args[-3:] for args in started] == [["-m", "evlm_cli.charts", "papers-per-year.svg"]]
 
     def test_check_catches_hand_edited_chart(self, cli: Cli, repo: Path) -> None:
         """A chart changed by hand (its stamp kept) no longer matches its hash: drawn again, so reported stale."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,20 +53,29 @@ def outputs(survey: Survey, db_path: Path, *, template: str | None = None) -> li
     template, template_name = (template, TEMPLATE_NAME) if template is not None else template_for(db_path)
     chart = db_path.parent / CHART_NAME
     link = os.path.relpath(db_path.resolve().parent / CHART_NAME, root).replace(os.sep, "/")
+    # The chart, when it must be drawn, is started first: on a large survey a second process draws it while this
+    # one renders the README and the BibTeX (see `_chart`).
+    chart_text = _chart(survey, chart) if uses_placeholder(template, "chart") else None
     result = [
         Output(root / "README.md", render_readme(survey, template, template_name=template_name, chart=link)),
         Output(db_path.parent / "papers.bib", render_bibtex(survey.in_reading_order(), header=BIB_HEADER)),
     ]
-    if uses_placeholder(template, "chart"):
-        result.append(Output(chart, _chart(survey, chart)))
+    if chart_text is not None:
+        result.append(Output(chart, chart_text()))
     return result
 
 
-def _chart(survey: Survey, path: Path) -> str:
-    """The README's chart. Its second line stamps what it was drawn from (the counts it shows) and a hash of the rest:
-    while both still match, the file on disk is kept as it is, so a write that leaves the counts alone (most edits)
-    never loads matplotlib (~0.5 s), and a matplotlib upgrade does not make a current chart stale. A hand-edited chart
-    fails the hash and is drawn again (so `build --check` reports it)."""
+DRAW_ASIDE_FROM = 2000
+"""Papers from which the chart is drawn by a second process, beside the README's and BibTeX's rendering: importing
+matplotlib and drawing take 0.6-0.8 s, which an `evlm add` at 10,000 papers would otherwise add to its 2.4 s
+(benchmarks/README.md). Below it, starting a second interpreter costs about what it saves."""
+
+
+def _chart(survey: Survey, path: Path) -> Callable[[], str]:
+    """The README's chart, collected by calling the result. Its second line stamps what it was drawn from (the
+    counts it shows) and a hash of the rest: while both still match, the file on disk is kept as it is, so a write
+    that leaves the counts alone (most edits) never loads matplotlib, and a matplotlib upgrade does not make a
+    current chart stale. A hand-edited chart fails the hash and is drawn again (so `build --check` reports it)."""
     import hashlib
     import json
 
@@ -79,12 +89,19 @@ def _chart(survey: Survey, path: Path) -> str:
         head, _, rest = current.decode("utf-8", errors="replace").partition("\n")
         stamp, _, body = rest.partition("\n")
         if stamp == _stamp(key, f"{head}\n{body}"):
-            return f"{head}\n{stamp}\n{body}"
-    from evlm_cli import charts  # matplotlib: only here, only when the chart must be drawn
+            kept = f"{head}\n{stamp}\n{body}"
+            return lambda: kept
+    from evlm_cli import charts  # matplotlib: only where the chart is drawn, only when it must be
 
-    svg = charts.render_one(figures, CHART_NAME)
-    head, _, body = svg.partition("\n")
-    return f"{head}\n{_stamp(key, svg)}\n{body}"
+    draw = charts.draw_aside if len(survey.papers) >= DRAW_ASIDE_FROM else charts.draw_here
+    drawn = draw(figures, CHART_NAME)
+
+    def stamped() -> str:
+        svg = drawn()
+        head, _, body = svg.partition("\n")
+        return f"{head}\n{_stamp(key, svg)}\n{body}"
+
+    return stamped
 
 
 def _stamp(key: str, svg: str) -> str:

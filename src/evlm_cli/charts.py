@@ -8,6 +8,7 @@ grey on a transparent background, readable in GitHub's light and dark themes ali
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from evlm_cli.stats import UNKNOWN, Stats, top_level
@@ -35,6 +36,59 @@ def render_one(stats: Stats, name: str) -> str:
     """One chart (a name from `CHARTS`) as SVG text: `evlm build` draws only the one the README shows."""
     draw = {"papers-per-year.svg": _per_year, "papers-per-section.svg": _per_section}[name]
     return draw(stats)
+
+
+def draw_here(stats: Stats, name: str) -> Callable[[], str]:
+    """`render_one`, now; the result returns it."""
+    svg = render_one(stats, name)
+    return lambda: svg
+
+
+def draw_aside(stats: Stats, name: str) -> Callable[[], str]:
+    """`render_one` in a second Python process (`python -m evlm_cli.charts NAME`), started now; the result waits for
+    it. The same code draws the same bytes there. If that process cannot start, fails or hangs, the chart is drawn
+    here instead, so any error is the one `render_one` gives."""
+    import pickle
+    import subprocess
+    import sys
+
+    try:
+        worker = subprocess.Popen(
+            [sys.executable, "-P", "-m", "evlm_cli.charts", name],  # -P: not the current folder's modules
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return draw_here(stats, name)
+    request = pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def collect() -> str:
+        try:
+            output, _ = worker.communicate(request, timeout=ASIDE_TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired):
+            worker.kill()
+            worker.wait()
+            return render_one(stats, name)
+        if worker.returncode != 0:
+            return render_one(stats, name)
+        return output.decode("utf-8")
+
+    return collect
+
+
+ASIDE_TIMEOUT = 120.0
+"""Seconds the drawing process may take before the chart is drawn here instead."""
+
+
+def _serve() -> None:
+    """`python -m evlm_cli.charts NAME`: read a pickled `Stats` from the evlm process that started this one
+    (`draw_aside`) and write the chart's SVG to stdout."""
+    import pickle
+    import sys
+
+    stats = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - sent by the evlm process that started this one
+    sys.stdout.buffer.write(render_one(stats, sys.argv[1]).encode("utf-8"))
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -108,3 +162,7 @@ def _svg(figure: Figure) -> str:
     with mpl.rc_context({"svg.hashsalt": "evlm", "svg.fonttype": "path", "svg.id": None}):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
+
+
+if __name__ == "__main__":
+    _serve()
