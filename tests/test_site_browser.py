@@ -259,3 +259,33 @@ def test_a_phrase_typed_before_the_abstracts_are_parsed_is_checked_once_they_are
         held.group(1),
     )
     assert sorted(_shown(page)) == exact and page.inner_text("#status") == f"{len(exact)} of 37 papers match"
+
+
+def test_a_citation_opened_before_the_list_is_parsed_is_filled_once_it_is(page: Any, site: tuple[Path, Path]) -> None:
+    """Results come from the page's data, a citation from the survey's list: opened before the list is there, it
+    says so and is filled when the page is parsed."""
+    import re
+
+    database, folder = site
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    listed = re.search(r'<div id="results">.*?\n</div>\n', html, re.DOTALL)
+    assert listed is not None
+    page.route(
+        lambda url: "/index.html" in url,
+        lambda route: route.fulfill(
+            body=html.replace(listed.group(0), '<div id="results"></div>\n'), content_type="text/html; charset=utf-8"
+        ),
+    )
+    _open(page, (folder / "index.html").as_uri() + "?q=quantization")
+    first = page.locator("#matches li.paper").first
+    first.locator("summary").click()
+    assert first.locator(".waiting").inner_text() == "Loading…"
+    page.evaluate(
+        """list => { document.getElementById("results").outerHTML = list;
+        document.dispatchEvent(new Event("DOMContentLoaded")); }""",
+        listed.group(0),
+    )
+    key = first.get_attribute("data-key")
+    exported = Cli()("--db", str(database), "export", "bibtex", "--key", key).stdout
+    assert first.locator("pre.bibtex").text_content() == exported
+    assert first.locator(".waiting").count() == 0 and first.locator("[id]").count() == 0
