@@ -38,6 +38,8 @@ def test_every_paper_and_section_is_on_the_page_with_its_bibtex(cli: Cli, repo: 
     survey = db.load(repo / "data" / "papers.toml")
     for section in survey.sections:
         assert f'id="sec-{section.id}"' in page
+    # the counts of the table of contents are read out as "13 papers" (an aria-label on a span is not)
+    assert '<span class="count">13<span class="visually-hidden"> papers</span></span>' in page
     for paper in survey.papers:
         assert f'id="p-{paper.key}"' in page
     key = "mbq2024modality"

@@ -208,6 +208,7 @@ def test_results_are_drawn_a_page_at_a_time_under_their_sections(page: Any, big_
     groups = "#matches .group"
     assert page.eval_on_selector_all(groups, "hs => hs.map(h => h.textContent)") == ["Alpha"]
     page.click("#more button")
+    assert page.evaluate("document.activeElement.dataset.key") == "p200"  # the first paper drawn has the focus
     page.click("#more button")
     in_order = [f"p{n:03}" for n in range(0, 230, 2)] + [f"p{n:03}" for n in range(1, 230, 2)]
     assert _shown(page) == in_order and page.locator("#more").is_hidden()
@@ -289,3 +290,81 @@ def test_a_citation_opened_before_the_list_is_parsed_is_filled_once_it_is(page: 
     exported = Cli()("--db", str(database), "export", "bibtex", "--key", key).stdout
     assert first.locator("pre.bibtex").text_content() == exported
     assert first.locator(".waiting").count() == 0 and first.locator("[id]").count() == 0
+
+
+def test_a_link_lands_below_the_sticky_search_form(page: Any, site: tuple[Path, Path]) -> None:
+    """Every link of the table of contents scrolls its section below the form, in view, from the top of the page
+    (the papers above a late section are laid out only near the screen, so the browser's first jump falls short)."""
+    _, folder = site
+    _open(page, (folder / "index.html").as_uri())
+    targets = page.eval_on_selector_all("nav.toc a", "links => links.map(a => a.getAttribute('href').slice(1))")
+    assert len(targets) > 20
+    for target in targets:
+        page.evaluate("() => { history.replaceState(null, '', location.pathname); window.scrollTo(0, 0); }")
+        page.click(f"nav.toc a[href='#{target}']")
+        page.wait_for_timeout(300)  # the few frames site.js takes to settle the scroll
+        box = page.evaluate(
+            """id => { const t = document.getElementById(id).getBoundingClientRect();
+            const form = document.getElementById("search").getBoundingClientRect();
+            const hit = document.elementFromPoint(t.left + 20, t.top + 5);
+            return { top: t.top, formBottom: form.bottom, onTop: document.getElementById(id).contains(hit) }; }""",
+            target,
+        )
+        assert box["formBottom"] <= box["top"] < 900 and box["onTop"], (target, box)
+
+
+def test_back_and_forward_give_the_search_back(page: Any, site: tuple[Path, Path]) -> None:
+    database, folder = site
+    _open(page, (folder / "index.html").as_uri())
+    page.fill("#q", "quantization")
+    page.wait_for_function("location.search.includes('q=quantization')")
+    page.click("#matches .group a >> nth=0")  # leaves the search for the section
+    assert page.input_value("#q") == "" and page.locator("#matches").is_hidden()
+    page.go_back()
+    page.wait_for_function("document.getElementById('q').value === 'quantization'")
+    assert sorted(_shown(page)) == _search_keys(database, "quantization")
+    page.go_forward()
+    page.wait_for_function("document.getElementById('q').value === ''")
+    assert page.locator("#matches").is_hidden()
+
+
+def test_queries_as_evlm_search_reads_them(page: Any, site: tuple[Path, Path]) -> None:
+    """Joined words are also cut in two; a facet wins over the same filter in the query (as an option does); a
+    query with no words says so; values the page does not list still filter; a very long word stays quick."""
+    database, folder = site
+    _open(page, (folder / "index.html").as_uri())
+    for query in ("visionlanguage", "posttraining", "testtime", "lowrank"):
+        page.fill("#q", query)
+        assert sorted(_shown(page)) == _search_keys(database, query), query
+    for query in ("*", '""', ":", "😀"):
+        page.fill("#q", query)
+        assert page.inner_text("#status") == "37 papers: the query has no words to search for", query
+        assert page.locator("#matches").is_hidden() and len(_shown(page)) == 37
+    long = "https://openaccess.thecvf.com/content/CVPR2024/html/" + "Vision_Language_" * 20 + "paper.html"
+    for query in (long, "a-" * 2000, "title:" * 500, "q" * 300):
+        page.fill("#q", query)  # would freeze or crash the page without the limits on long words
+        assert page.inner_text("#status").endswith("papers match")
+    base = (folder / "index.html").as_uri()
+    _open(page, base + "?q=quantization+year:2022&year=2024")
+    cli = Cli()("--db", str(database), "search", "quantization year:2022", "--year", "2024", "--keys", "--all")
+    assert sorted(_shown(page)) == sorted(cli.stdout.split())
+    _open(page, base + "?year=2030")
+    assert page.inner_text("#status") == "0 of 37 papers match" and page.input_value("#f-from") == "2030"
+    _open(page, base + "?venue=cvpr")
+    assert page.input_value("#f-venue") == "CVPR" and len(_shown(page)) > 1
+
+
+def test_keyboard_and_phone_reach_the_search_first(browser: Any, site: tuple[Path, Path]) -> None:
+    _, folder = site
+    for viewport in ({"width": 1200, "height": 900}, {"width": 375, "height": 740}):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        _open(page, (folder / "index.html").as_uri())
+        tabs = 0
+        while page.evaluate("document.activeElement.id") != "q" and tabs < 10:
+            page.keyboard.press("Tab")
+            tabs += 1
+        assert tabs < 10, viewport  # the skip link and the header's links come first, then the search
+        assert page.evaluate("document.getElementById('q').getBoundingClientRect().top") < viewport["height"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        context.close()

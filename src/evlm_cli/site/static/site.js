@@ -26,6 +26,9 @@
   };
   var SEPARATOR = /[^\p{L}\p{N}]+/u;
   var MIN_PREFIX = 3;
+  var MIN_SPLIT = 3;  // `visionlanguage` is also `vision language`: halves of 3+ letters, as evlm's
+  var LONGEST_GUESS = 30;  // longer words get no typo tolerance and are not split: the work grows with the length
+  var MOST_TERMS = 32;  // query terms read; a pasted paragraph is cut here rather than freezing the page
   var PAGE = 100;  // results drawn at a time; "Show more" draws the next ones
 
   function fold(text) {  // as search_index.fold
@@ -109,12 +112,26 @@
     if (prefixOnly || word.length >= MIN_PREFIX) {
       expand(lunr.TokenSet.fromString(word + "*")).forEach(function (t) { count += markTerm(t, mask, marks); });
     }
-    if (count === 0 && !prefixOnly && word.length >= 5) {  // typo tolerance, as evlm's
+    if (!prefixOnly && word.length >= 2 * MIN_SPLIT && word.length <= LONGEST_GUESS) {
+      for (var cut = MIN_SPLIT; cut <= word.length - MIN_SPLIT; cut++) {  // a joined word, cut where both halves
+        var head = word.slice(0, cut);                                    // are words of the survey
+        var tail = word.slice(cut);
+        if (termWords.has(head) && termWords.has(tail) && known(head) && known(tail)) {
+          var joined = phraseMatches(head + " " + tail, fields);
+          for (var i = 0; i < N; i++) { if (joined[i] && !marks[i]) { marks[i] = 1; count++; } }
+        }
+      }
+    }
+    if (count === 0 && !prefixOnly && word.length >= 5 && word.length <= LONGEST_GUESS) {  // typo tolerance
       expand(lunr.TokenSet.fromFuzzyString(word, word.length >= 8 ? 2 : 1)).forEach(function (t) {
         markTerm(t, mask, marks);
       });
     }
     return marks;
+  }
+  var wordSet = new Set(index.words);
+  function known(word) {  // a word as written in some paper, not only a stem
+    return wordSet.has(word);
   }
   function intersect(sets) {
     return sets.reduce(function (a, b) {
@@ -202,25 +219,38 @@
   }
   var TOKEN = /(?:([A-Za-z]+):)?(?:"([^"]*)"?|([^\s"]+))/g;
 
-  /* The indexes of the papers a query and the facets select, in the survey's order. */
+  var asked = 0;  // what the last query asked for: words, years or a section (0: nothing searchable)
+
+  /* The indexes of the papers a query and the facets select, in the survey's order. A facet set in the form wins
+     over the same filter in the query, as an option does over `year:` in `evlm search`. */
   function select(query, facets) {
     var sets = [];
     var years = { from: facets.from, to: facets.to };
     var section = facets.section;
     var m;
+    var terms = 0;
+    asked = 0;
     TOKEN.lastIndex = 0;
-    while ((m = TOKEN.exec(query)) !== null) {
+    while ((m = TOKEN.exec(query)) !== null && terms++ < MOST_TERMS) {
       var field = m[1] ? m[1].toLowerCase() : null;
       var text = m[2] !== undefined ? m[2] : m[3];
       if (field === "year") {
         var range = parseYears(text);
-        if (range) { years = { from: range.from, to: range.to }; continue; }
+        if (range) {
+          asked++;
+          if (!facets.from && !facets.to) { years = { from: range.from, to: range.to }; }
+          continue;
+        }
       }
-      if (field === "section") { section = text; continue; }
+      if (field === "section") {
+        asked++;
+        if (!facets.section) { section = text; }
+        continue;
+      }
       var columns = field && FIELDS[field] ? [FIELDS[field]] : null;
       if (field && !FIELDS[field]) { text = m[0]; }  // `foo:bar` that names no field: plain words
       var found = m[2] !== undefined ? phraseMatches(text, columns) : wordMatches(text, columns);
-      if (found) { sets.push(found); }
+      if (found) { sets.push(found); asked++; }
     }
     var chosen = sets.length ? intersect(sets) : null;
     var venue = facets.venue ? fold(facets.venue) : "";
@@ -267,9 +297,12 @@
   function update() {
     var f = facets();
     var query = input.value;
-    filtering = Boolean(query.trim() !== "" || f.section || f.venue || f.from || f.to);
+    var faceted = Boolean(f.section || f.venue || f.from || f.to);
     checking = false;
-    results = filtering ? select(query, f) : [];
+    results = query.trim() !== "" || faceted ? select(query, f) : [];
+    if (query.trim() === "") { asked = 0; }
+    var empty = query.trim() !== "" && asked === 0;  // `*`, `""`, `:`: nothing to search for, as evlm says
+    filtering = faceted || (query.trim() !== "" && !empty);
     drawn = 0;
     matches.replaceChildren();
     if (filtering) { drawMore(); } else { more.hidden = true; }
@@ -279,6 +312,7 @@
     matches.hidden = !filtering;
     nothing.hidden = !filtering || results.length > 0;
     status.textContent = filtering ? results.length + " of " + N + " papers match" : N + " papers";
+    if (empty) { status.textContent += ": the query has no words to search for"; }
     if (checking) {  // a phrase, before the abstracts were parsed: papers holding its words, until they are
       status.textContent += " (checking the abstracts…)";
       document.addEventListener("DOMContentLoaded", update, { once: true });
@@ -389,14 +423,27 @@
       history.replaceState(null, "", (search ? "?" + search : location.pathname) + location.hash);
     } catch (e) { /* some browsers refuse this for file:// pages: the page still works, the URL stays */ }
   }
-  function loadState() {
+  /* The query and facets from the URL: on opening (text typed before the script ran is kept) and on Back and
+     Forward. A value the page does not list (`year=2030`, `section=gone`) is added to its select, so a shared
+     link shows what it asked for, even if that is nothing, rather than everything. */
+  function loadState(opening) {
     var params = new URLSearchParams(location.search);
-    if (params.has("q")) { input.value = params.get("q"); }  // else text typed before the script ran is kept
-    fSection.value = params.get("section") || "";
-    fVenue.value = params.get("venue") || "";
+    if (params.has("q") || !opening) { input.value = params.get("q") || ""; }
+    choose(fSection, params.get("section") || "");
+    choose(fVenue, params.get("venue") || "");
     var years = parseYears(params.get("year") || "");
-    fFrom.value = years && years.from ? String(years.from) : "";
-    fTo.value = years && years.to ? String(years.to) : "";
+    choose(fFrom, years && years.from ? String(years.from) : "");
+    choose(fTo, years && years.to ? String(years.to) : "");
+  }
+  function choose(select, value) {
+    var options = Array.prototype.slice.call(select.options);
+    var same = options.filter(function (o) { return o.value === value; })[0] ||
+      options.filter(function (o) { return o.value && fold(o.value) === fold(value); })[0];
+    if (!same) {
+      same = new Option(value + " (not in the survey)", value);
+      select.add(same);
+    }
+    select.value = same.value;
   }
   function clear() {
     form.reset();
@@ -404,23 +451,80 @@
   }
 
   input.addEventListener("input", update);
-  window.addEventListener("pagehide", function () {  // a pending URL is written before the page goes
-    if (saving) { clearTimeout(saving); saveState(input.value, facets()); }
-  });
+  function flushState() {  // a pending URL written now
+    if (saving) {
+      clearTimeout(saving);
+      saveState(input.value, facets());
+    }
+  }
+  window.addEventListener("pagehide", flushState);
   [fSection, fFrom, fTo, fVenue].forEach(function (el) { el.addEventListener("change", update); });
   document.getElementById("f-clear").addEventListener("click", function () {
     clear();
     input.focus();
   });
-  more.firstElementChild.addEventListener("click", drawMore);
+  more.firstElementChild.addEventListener("click", function () {
+    var first = drawn;
+    drawMore();
+    var item = matches.querySelectorAll("li.paper")[first];  // the first paper drawn takes the focus, which
+    if (item) {                                              // would otherwise be lost with a hidden button
+      item.setAttribute("tabindex", "-1");
+      item.focus();
+    }
+  });
+  window.addEventListener("popstate", function () {  // Back and Forward give the search of that moment back
+    loadState(false);
+    update();
+  });
   document.addEventListener("click", function (e) {
     // a link into the survey (a section, a paper) while results are shown: leave the search to show it
     var link = e.target.closest("a[href^='#']");
-    if (link && filtering) {
-      var target = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
-      if (target && target.closest("#results")) { clear(); }
+    if (!link) { return; }
+    var id = decodeURIComponent(link.getAttribute("href").slice(1));
+    var target = document.getElementById(id);
+    flushState();  // this history entry keeps the search as it is shown, for Back
+    if (target && filtering && target.closest("#results")) {
+      e.preventDefault();  // a new entry without the search: Back gives the search again, Forward the section
+      clear();
+      clearTimeout(saving);
+      saving = 0;
+      try {
+        history.pushState(null, "", location.pathname + "#" + encodeURIComponent(id));
+      } catch (error) { /* a browser that refuses it for a page opened from disk: no new entry, the page works */ }
+      target.setAttribute("tabindex", "-1");
+      target.focus({ preventScroll: true });
+      reveal(target);
+      return;
     }
+    if (target) { requestAnimationFrame(function () { reveal(target); }); }
   });
+  window.addEventListener("hashchange", function () {
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target) { reveal(target); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {  // opened at an anchor: once the list is there
+    var target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && !filtering) { reveal(target); }
+  });
+  /* Scroll a target into view again over a few frames: the papers above it are laid out only when near the screen
+     (`content-visibility: auto`), and as they take their real height the browser's first jump falls short. */
+  function reveal(target) {
+    var frames = 0;
+    (function again() {
+      var drifted = target.getBoundingClientRect().top;  // where the last frame's layout left it
+      target.scrollIntoView({ block: "start" });
+      var moved = Math.abs(target.getBoundingClientRect().top - drifted) > 1;
+      if (++frames < 10 && (moved || frames < 3)) { requestAnimationFrame(again); }
+    })();
+  }
+  // The sticky search form's height, for `scroll-padding-top` (site.css): a target lands below the form.
+  function measureForm() {
+    var sticky = getComputedStyle(form).position === "sticky";
+    document.documentElement.style.setProperty("--search-height", sticky ? form.offsetHeight + "px" : "0px");
+  }
+  requestAnimationFrame(measureForm);  // after the first paint: measuring lays out the page
+  if (window.ResizeObserver) { new ResizeObserver(measureForm).observe(form); }
+  window.addEventListener("resize", measureForm);
   document.addEventListener("keydown", function (e) {  // `/` focuses the search box, as on GitHub
     if (e.key === "/" && document.activeElement !== input && !/^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) {
       e.preventDefault();
@@ -455,7 +559,7 @@
     }
   });
 
-  loadState();
+  loadState(true);
   update();
   performance.mark("evlm:ready");
   window.evlmSearch = {  // for tests and the benchmark
