@@ -160,7 +160,7 @@ def _ask_section(survey: Survey, text: str) -> str:
 
 def _report(survey: Survey, added: tuple[Paper, ...], *, dry_run: bool, json_output: bool) -> None:
     from evlm_cli.db import paper_json
-    from evlm_cli.render.readme import paper_line
+    from evlm_cli.render.readme import readme_line
 
     if json_output:
         _console.print_json([paper_json(p) for p in added])
@@ -169,7 +169,9 @@ def _report(survey: Survey, added: tuple[Paper, ...], *, dry_run: bool, json_out
 
         for paper in added:
             _console.print_plain(tomli_w.dumps({"papers": [db.paper_to_dict(paper)]}, multiline_strings=True) + "\n")
-            _console.print_plain(f"# README line, in {survey.section_path(paper.section)}:\n{paper_line(paper)}\n\n")
+            _console.print_plain(
+                f"# README line, in {survey.section_path(paper.section)}:\n{readme_line(survey, paper)}\n\n"
+            )
     else:
         for paper in added:
             _console.print_plain(paper.key + "\n")

@@ -76,4 +76,10 @@ def read_readme(file: Path) -> ReadmeImport:
             "`- [Title](url)`; nothing was written",
         )
     _console.info(f"understood {understood} of {result.candidates} entries that look like papers")
+    kept = result.fidelity
+    style = "the list's own paper line ([survey] paper_line)" if result.survey.info.paper_line else "evlm's paper line"
+    spacing = f" ({kept.spacing} more but for spaces at the end)" if kept.spacing else ""
+    _console.info(
+        f"{style}: {kept.identical} of {kept.readable} entries read without repair come back as written{spacing}"
+    )
     return result

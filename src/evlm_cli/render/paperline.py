@@ -1,0 +1,268 @@
+"""A survey's own paper line: `[survey] paper_line`, a Jinja2 template the README renders once per paper.
+
+A list imported from another awesome list keeps its look (`- [Title](url) - description`, author-first citations,
+a table) instead of being rewritten in evlm's own line. The template runs in Jinja2's sandbox, and every value it
+prints is escaped on the way out as `render.readme.paper_line` escapes (`markdown.escape_text`; URLs with
+`escape_url`), so a title can never become HTML or a link, whatever the template does with it. Variables and
+filters are listed in `VARIABLES` and `FILTERS` (and docs/database.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from evlm_cli.errors import EvlmError
+from evlm_cli.markdown import escape_text, escape_url
+from evlm_cli.model import Paper
+from evlm_cli.render.names import is_et_al, literal, people
+from evlm_cli.render.venues import paper_url
+from evlm_cli.text import closest
+
+if TYPE_CHECKING:
+    import jinja2
+
+WHERE = "[survey] paper_line"
+HINT = "fix the Jinja2 template (docs/database.md, 'Paper line'), or remove paper_line to use evlm's own line"
+
+_FIELDS = (
+    "key",
+    "title",
+    "section",
+    "type",
+    "year",
+    "month",
+    "venue",
+    "container",
+    "volume",
+    "number",
+    "pages",
+    "edition",
+    "series",
+    "publisher",
+    "address",
+    "school",
+    "institution",
+    "organization",
+    "howpublished",
+    "isbn",
+    "issn",
+    "crossref",
+    "bib_note",
+    "arxiv",
+    "arxiv_version",
+    "arxiv_category",
+    "doi",
+    "journal_ref",
+    "abstract",
+    "tags",
+    "note",
+    "added",
+    "also_in",
+    "aliases",
+)
+"""Paper fields given to the template as they are stored (lists as lists, a missing value as none)."""
+
+VARIABLES = {
+    **dict.fromkeys(_FIELDS, "the paper's field of that name (docs/database.md)"),
+    "authors": "the authors as readable names (`Donald E. Knuth`), without a final `others`",
+    "editors": "the editors, as `authors`",
+    "et_al": "true when the stored author list ends in `others` (et al.)",
+    "authors_text": "the authors as one text: `A`, `A and B`, `A, B and C`, `A et al.` (the `names` filter's default)",
+    "url": "the page to open: the Paper link, else the arXiv abstract, else the DOI (none without any)",
+    "links": "every link, in order, each with `label` and `url`",
+    "link": "the links by label, any case (`link.Code`, `link['Web demo']`); none for a label the paper lacks",
+    "other_links": "`links` without the Paper link that `url` is",
+    "position": "1 for the first paper of its section, 2 for the next, ... (numbered lists, a table's header row)",
+}
+"""What a template can use, with what each holds."""
+
+FILTERS = {
+    "names": "a list of names as text: `authors|names(sep=', ', last=' and ', pair=' and ', etal=' et al.')`",
+    "cell": "text made safe in a Markdown table cell (`|` escaped as well)",
+}
+
+
+class _Url(str):
+    """A URL the template prints: escaped as a URL (`escape_url`, plus `<` and `>`), not as text."""
+
+    __slots__ = ()
+
+
+class _Escaped(str):
+    """Text a filter has escaped already, printed as it is."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LinkView:
+    """A link as the template sees it."""
+
+    label: str
+    url: _Url
+
+
+class _Links(dict[str, _Url]):
+    """`link.Code`: the first link of a label (keys in lower case, looked up in any case); none for a label the paper
+    has not."""
+
+    def __missing__(self, label: str) -> _Url | None:
+        return self.get(label.lower()) if label != label.lower() else None
+
+
+class _Names(list[str]):
+    """Authors as readable names, remembering whether the stored list ended in `others`."""
+
+    et_al = False
+
+
+def _escape_url(url: str) -> str:
+    return escape_url(url).replace("<", "%3C").replace(">", "%3E")
+
+
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+
+
+def _finalize(value: object) -> str:
+    """Every `{{ ... }}` goes through this: user text escaped, URLs escaped as URLs, none as nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, _Escaped):
+        return value
+    if isinstance(value, _Url):
+        return _escape_url(value)
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(item) for item in value)
+    elif isinstance(value, dt.date):
+        value = value.isoformat()
+    return escape_text(_LINE_BREAK.sub(" ", str(value)))
+
+
+def join_names(
+    names: Iterable[str], sep: str = ", ", last: str = " and ", pair: str | None = None, etal: str = " et al."
+) -> str:
+    """`A, B and C`; `pair` joins exactly two names (default: `last`); `etal` follows a list that ended in `others`."""
+    items = [str(name) for name in names]
+    if getattr(names, "et_al", False) and items:
+        return sep.join(items) + etal
+    if len(items) == 2:
+        return items[0] + (last if pair is None else pair) + items[1]
+    if len(items) > 2:
+        return sep.join(items[:-1]) + last + items[-1]
+    return "".join(items)
+
+
+def _names_filter(
+    names: Iterable[str], sep: str = ", ", last: str = " and ", pair: str | None = None, etal: str = " et al."
+) -> _Escaped:
+    """`names` in templates: the names and the separators are escaped (a separator could be a value too)."""
+    escaped = _Names(escape_text(str(name)) for name in names)
+    escaped.et_al = getattr(names, "et_al", False)
+    sep, last, etal = (escape_text(str(arg)) for arg in (sep, last, etal))
+    return _Escaped(join_names(escaped, sep, last, None if pair is None else escape_text(str(pair)), etal))
+
+
+def _cell(value: object) -> _Escaped:
+    return _Escaped(_finalize(value).replace("|", "\\|"))
+
+
+def _readable(names: tuple[str, ...]) -> _Names:
+    readable = _Names(literal(parts) for parts in people(names))
+    readable.et_al = bool(names) and is_et_al(names[-1])
+    return readable
+
+
+def context(paper: Paper, position: int) -> dict[str, Any]:
+    """What a template sees of a paper at a position in its section (`VARIABLES`)."""
+    data: dict[str, Any] = {}
+    for name in _FIELDS:
+        value = getattr(paper, name)
+        data[name] = list(value) if isinstance(value, tuple) else value
+    authors, editors = _readable(paper.authors), _readable(paper.editors)
+    links = [LinkView(link.label, _Url(link.url)) for link in paper.links]
+    by_label = _Links()
+    for link in links:
+        by_label.setdefault(link.label.lower(), link.url)
+    url = paper_url(paper)
+    paper_link = paper.paper_url
+    data.update(
+        authors=authors,
+        editors=editors,
+        et_al=authors.et_al,
+        authors_text=_names_filter(authors),
+        url=_Url(url) if url else None,
+        links=links,
+        link=by_label,
+        other_links=[link for link in links if not (paper_link and link.url == paper_link)],
+        position=position,
+    )
+    return data
+
+
+@functools.lru_cache(maxsize=8)
+def _environment() -> jinja2.Environment:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    environment = SandboxedEnvironment(
+        finalize=_finalize, undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
+    )
+    environment.filters["names"] = _names_filter
+    environment.filters["cell"] = _cell
+    return environment
+
+
+class LineTemplate:
+    """A compiled `paper_line`; call it with a paper and its position in its section for the paper's line(s)."""
+
+    def __init__(self, template: jinja2.Template) -> None:
+        self._template = template
+
+    def __call__(self, paper: Paper, position: int) -> str:
+        return self.render(context(paper, position), paper.key)
+
+    def render(self, values: dict[str, Any], key: str) -> str:
+        """The line for a paper's `context` (worth keeping when one paper goes through many templates)."""
+        import jinja2
+
+        try:
+            line = self._template.render(values)
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
+            message = _LINE_BREAK.sub(" ", str(error) or type(error).__name__)
+            raise EvlmError(f"fails for paper {key!r}: {message}", where=WHERE, hint=HINT) from None
+        if not line.strip():
+            raise EvlmError(f"gives an empty line for paper {key!r}", where=WHERE, hint=HINT)
+        return line
+
+
+@functools.lru_cache(maxsize=128)
+def compile_line(source: str) -> LineTemplate:
+    """The compiled `paper_line` template; EvlmError naming the field when it is broken."""
+    import jinja2
+    from jinja2 import meta
+
+    environment = _environment()
+    try:
+        parsed = environment.parse(source)
+        template = environment.from_string(parsed)
+    except jinja2.TemplateSyntaxError as error:
+        where = f" (its line {error.lineno})" if "\n" in source else ""
+        raise EvlmError(f"Jinja2 syntax error{where}: {error.message}", where=WHERE, hint=HINT) from None
+    unknown = sorted(meta.find_undeclared_variables(parsed) - set(VARIABLES))
+    if unknown:
+        suggestion = closest(unknown[0], sorted(VARIABLES), n=1)
+        hint = f"did you mean {suggestion[0]!r}? " if suggestion else ""
+        raise EvlmError(
+            f"unknown variable {unknown[0]!r}", where=WHERE, hint=hint + "docs/database.md lists the variables"
+        )
+    return LineTemplate(template)
+
+
+def render_line(source: str, paper: Paper, position: int = 1) -> str:
+    """One paper through a `paper_line` template."""
+    return compile_line(source)(paper, position)
