@@ -27,7 +27,10 @@ if TYPE_CHECKING:
     import jinja2
 
 WHERE = "[survey] paper_line"
-HINT = "fix the Jinja2 template (docs/database.md, 'Paper line'), or remove paper_line to use evlm's own line"
+HINT = (
+    "fix the Jinja2 template (docs/database.md, 'Paper line'; evlm adds the filters names and cell), or remove "
+    "paper_line to use evlm's own line"
+)
 
 _FIELDS = (
     "key",
@@ -251,8 +254,10 @@ def compile_line(source: str) -> LineTemplate:
         parsed = environment.parse(source)
         template = environment.from_string(parsed)
     except jinja2.TemplateSyntaxError as error:
-        where = f" (its line {error.lineno})" if "\n" in source else ""
-        raise EvlmError(f"Jinja2 syntax error{where}: {error.message}", where=WHERE, hint=HINT) from None
+        line = f" (its line {error.lineno})" if "\n" in source else ""
+        kind = "" if isinstance(error, jinja2.TemplateAssertionError) else "Jinja2 syntax error: "
+        message = (error.message or "").rstrip(".")
+        raise EvlmError(f"{kind}{message}{line}", where=WHERE, hint=HINT) from None
     unknown = sorted(meta.find_undeclared_variables(parsed) - set(VARIABLES))
     if unknown:
         suggestion = closest(unknown[0], sorted(VARIABLES), n=1)

@@ -240,12 +240,12 @@ def detect(survey: Survey, entries: list[EntryLine], heads: Iterable[str] = ()) 
     entry they get right from its start (HTML comments and spacing aside), which steers the search towards the
     list's style when damage or relative links keep every line from coming back."""
     papers = {paper.key: paper for paper in survey.papers}
-    positions = _positions(survey)
+    places = positions(survey)
     usable = [e for e in entries if "\n" not in e.raw and e.key in papers]
     sample = usable[:: -(-len(usable) // _SAMPLE) or 1]
     if not sample:
         return Detected("", fidelity(survey, "", entries))
-    values = [context(papers[e.key], positions.get((e.key, e.section), 1)) for e in sample]
+    values = [context(papers[e.key], places.get((e.key, e.section), 1)) for e in sample]
     wanted = [(e.raw.rstrip(), _loose(e.raw)) for e in sample]
     scores: dict[str, tuple[int, int]] = {}
 
@@ -321,7 +321,7 @@ def _common_prefix(a: str, b: str) -> int:
     return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
-def _positions(survey: Survey) -> dict[tuple[str, str], int]:
+def positions(survey: Survey) -> dict[tuple[str, str], int]:
     """(paper key, section id) -> the paper's position in that section's list."""
     return {
         (paper.key, section.id): position
@@ -338,12 +338,12 @@ def fidelity(survey: Survey, template: str, entries: list[EntryLine]) -> Fidelit
     """How many of the entries read without repair the survey's line (`template`, empty: evlm's own) gives back."""
     render = line_renderer(replace(survey.info, paper_line=template))
     papers = {paper.key: paper for paper in survey.papers}
-    positions = _positions(survey)
+    places = positions(survey)
     readable = identical = spacing = 0
     for entry in entries:
         if entry.repaired or entry.key not in papers or "\n" in entry.raw:
             continue
-        line = render(papers[entry.key], positions.get((entry.key, entry.section), 1)).rsplit("\n", 1)[-1]
+        line = render(papers[entry.key], places.get((entry.key, entry.section), 1)).rsplit("\n", 1)[-1]
         readable += 1
         identical += line == entry.raw
         spacing += line != entry.raw and line == entry.raw.rstrip()
