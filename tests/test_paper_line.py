@@ -324,3 +324,22 @@ class TestImportRoundTrip:
         assert [(p.title, p.authors, p.links) for p in again.papers] == [
             (p.title, p.authors, p.links) for p in result.survey.papers
         ]
+
+
+class TestDocumented:
+    def test_every_documented_template_works(self) -> None:
+        """The templates docs/database.md shows ("Paper line": the styles table and the TOML examples) compile and
+        write a paper, and the variables it lists are the ones templates get."""
+        from evlm_cli.render.paperline import VARIABLES
+
+        text = (Path(__file__).resolve().parents[1] / "docs" / "database.md").read_text(encoding="utf-8")
+        section = text.partition("## Paper line\n")[2].partition("\n## ")[0]
+        rows = re.findall(r"^\| .+? \| `(.+)` \|$", section, re.MULTILINE)
+        templates = [row.split("`, or `")[-1].replace("\\|", "|") for row in rows if "{{" in row]
+        templates += [m.strip("\n") for m in re.findall(r'paper_line = """(.*?)"""', section, re.DOTALL)]
+        templates += re.findall(r'^paper_line = "([^"].*)"$', section, re.MULTILINE)
+        assert len(templates) >= 9
+        for template in templates:
+            assert "NeRF: Representing Scenes" in render_line(template, NERF), template
+        listed = set(re.findall(r"^\| `(\w+)`(?:, `(\w+)`)? \|", section, re.MULTILINE))
+        assert {name for pair in listed for name in pair if name} <= set(VARIABLES)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -180,30 +180,50 @@ def _readable(names: tuple[str, ...]) -> _Names:
     return readable
 
 
-def context(paper: Paper, position: int) -> dict[str, Any]:
-    """What a template sees of a paper at a position in its section (`VARIABLES`)."""
-    data: dict[str, Any] = {}
-    for name in _FIELDS:
-        value = getattr(paper, name)
-        data[name] = list(value) if isinstance(value, tuple) else value
-    authors, editors = _readable(paper.authors), _readable(paper.editors)
-    links = [LinkView(link.label, _Url(link.url)) for link in paper.links]
+def _links_of(paper: Paper) -> list[LinkView]:
+    return [LinkView(link.label, _Url(link.url)) for link in paper.links]
+
+
+def _by_label(paper: Paper) -> _Links:
     by_label = _Links()
-    for link in links:
-        by_label.setdefault(link.label.lower(), link.url)
+    for link in paper.links:
+        by_label.setdefault(link.label.lower(), _Url(link.url))
+    return by_label
+
+
+def _url(paper: Paper) -> _Url | None:
     url = paper_url(paper)
+    return _Url(url) if url else None
+
+
+def _other_links(paper: Paper) -> list[LinkView]:
     paper_link = paper.paper_url
-    data.update(
-        authors=authors,
-        editors=editors,
-        et_al=authors.et_al,
-        authors_text=_names_filter(authors),
-        url=_Url(url) if url else None,
-        links=links,
-        link=by_label,
-        other_links=[link for link in links if not (paper_link and link.url == paper_link)],
-        position=position,
-    )
+    return [link for link in _links_of(paper) if not (paper_link and link.url == paper_link)]
+
+
+_DERIVED: dict[str, Callable[[Paper], Any]] = {
+    "authors": lambda paper: _readable(paper.authors),
+    "editors": lambda paper: _readable(paper.editors),
+    "et_al": lambda paper: _readable(paper.authors).et_al,
+    "authors_text": lambda paper: _names_filter(_readable(paper.authors)),
+    "url": _url,
+    "links": _links_of,
+    "link": _by_label,
+    "other_links": _other_links,
+}
+
+
+def context(paper: Paper, position: int, names: Iterable[str] = VARIABLES) -> dict[str, Any]:
+    """What a template sees of a paper at a position in its section: the `VARIABLES` among `names`."""
+    data: dict[str, Any] = {}
+    for name in names:
+        if name in _DERIVED:
+            data[name] = _DERIVED[name](paper)
+        elif name == "position":
+            data[name] = position
+        elif name in VARIABLES:
+            value = getattr(paper, name)
+            data[name] = list(value) if isinstance(value, tuple) else value
     return data
 
 
@@ -223,11 +243,13 @@ def _environment() -> jinja2.Environment:
 class LineTemplate:
     """A compiled `paper_line`; call it with a paper and its position in its section for the paper's line(s)."""
 
-    def __init__(self, template: jinja2.Template) -> None:
+    def __init__(self, template: jinja2.Template, names: frozenset[str]) -> None:
         self._template = template
+        self.names = names
+        """The variables the template uses: only these are worked out for each paper."""
 
     def __call__(self, paper: Paper, position: int) -> str:
-        return self.render(context(paper, position), paper.key)
+        return self.render(context(paper, position, self.names), paper.key)
 
     def render(self, values: dict[str, Any], key: str) -> str:
         """The line for a paper's `context` (worth keeping when one paper goes through many templates)."""
@@ -258,14 +280,15 @@ def compile_line(source: str) -> LineTemplate:
         kind = "" if isinstance(error, jinja2.TemplateAssertionError) else "Jinja2 syntax error: "
         message = (error.message or "").rstrip(".")
         raise EvlmError(f"{kind}{message}{line}", where=WHERE, hint=HINT) from None
-    unknown = sorted(meta.find_undeclared_variables(parsed) - set(VARIABLES))
+    used = meta.find_undeclared_variables(parsed)
+    unknown = sorted(used - set(VARIABLES))
     if unknown:
         suggestion = closest(unknown[0], sorted(VARIABLES), n=1)
         hint = f"did you mean {suggestion[0]!r}? " if suggestion else ""
         raise EvlmError(
             f"unknown variable {unknown[0]!r}", where=WHERE, hint=hint + "docs/database.md lists the variables"
         )
-    return LineTemplate(template)
+    return LineTemplate(template, frozenset(used))
 
 
 def render_line(source: str, paper: Paper, position: int = 1) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from evlm_cli.errors import EvlmError
@@ -268,43 +268,53 @@ def detect(survey: Survey, entries: list[EntryLine], heads: Iterable[str] = ()) 
     rows = sum(entry.row for entry in entries) * 2 > len(entries)
     if best[0][0] == len(sample) and not rows:
         return Detected("", fidelity(survey, "", entries))  # evlm's own line: nothing to find
-    markers = Counter(m.group("marker") for e in sample if (m := _MARKER.match(e.raw)))
-    bullet = markers.most_common(1)[0][0] if markers else "-"
-    if bullet[0].isdigit():
-        bullet = "1" + bullet[-1]
     head = Counter(heads).most_common(1)[0][0] if rows and heads else ""
-    families = ["table"] if rows else [f for f in _FAMILIES if f != "table"]
-    shown = [papers[e.key] for e in entries if e.key in papers]
-    parts = frozenset(
-        part
-        for part, present in (
-            ("authors", any(p.authors for p in shown)),
-            ("venue", any(p.venue or p.year for p in shown)),
-            ("other_links", any(len(p.links) > 1 or (p.links and not p.paper_url) for p in shown)),
-            ("note", any(p.note for p in shown)),
-        )
-        if present
-    )
+    parts = _parts([papers[e.key] for e in entries if e.key in papers])
     starts = [
-        Style(family, bullet, head=head, parts=parts, names=_NAME_STYLES[2 if family == "table" else 0])
-        for family in families
+        Style(family, _bullet(sample), head=head, parts=parts, names=_NAME_STYLES[2 if family == "table" else 0])
+        for family in (["table"] if rows else [f for f in _FAMILIES if f != "table"])
     ]
     starts.sort(key=lambda style: score(style.template()), reverse=True)
-    for style in starts[:2]:  # the two closest families, their options tuned by coordinate ascent
-        found = (score(style.template()), style.template())
-        changed = True
-        while changed and found[0][0] < len(sample):
-            changed = False
-            trials = [replace(style, double=double, separators=separators) for double, separators in _LINK_STYLES]
-            if style.family in _WITH_NAMES:
-                trials += [replace(style, names=names) for names in _NAME_STYLES]
-            for trial in trials:
-                result = score(trial.template())
-                if result > found[0]:
-                    style, found, changed = trial, (result, trial.template()), True
+    for start in starts[:2]:  # the two closest families, their options tuned
+        found = _ascend(start, score, len(sample))
         if found[0] > best[0] or (rows and not best[1]):
             best = found
     return Detected(best[1], fidelity(survey, best[1], entries))
+
+
+def _ascend(style: Style, score: Callable[[str], tuple[int, int]], most: int) -> tuple[tuple[int, int], str]:
+    """Coordinate ascent over a family's options (the link style, then how names are joined) until no option
+    improves the score or every sampled entry comes back: the best score and its template."""
+    found = (score(style.template()), style.template())
+    changed = True
+    while changed and found[0][0] < most:
+        changed = False
+        trials = [replace(style, double=double, separators=separators) for double, separators in _LINK_STYLES]
+        if style.family in _WITH_NAMES:
+            trials += [replace(style, names=names) for names in _NAME_STYLES]
+        for trial in trials:
+            result = score(trial.template())
+            if result > found[0]:
+                style, found, changed = trial, (result, trial.template()), True
+    return found
+
+
+def _bullet(sample: list[EntryLine]) -> str:
+    """The list's usual bullet: `-`, `*`, `+`, or `1.` / `1)` for a numbered list."""
+    markers = Counter(m.group("marker") for e in sample if (m := _MARKER.match(e.raw)))
+    bullet = markers.most_common(1)[0][0] if markers else "-"
+    return "1" + bullet[-1] if bullet[0].isdigit() else bullet
+
+
+def _parts(papers: list[Paper]) -> frozenset[str]:
+    """The optional parts of a line some paper of the list has, so the template shows them."""
+    present = {
+        "authors": any(p.authors for p in papers),
+        "venue": any(p.venue or p.year for p in papers),
+        "other_links": any(len(p.links) > 1 or (p.links and not p.paper_url) for p in papers),
+        "note": any(p.note for p in papers),
+    }
+    return frozenset(part for part, shown in present.items() if shown)
 
 
 def _default_score(sample: list[EntryLine], papers: dict[str, Paper], wanted: list[tuple[str, str]]) -> tuple[int, int]:
