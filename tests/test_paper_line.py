@@ -143,11 +143,19 @@ class TestBrokenTemplate:
             ("- {{ title|bold }}", "[survey] paper_line: No filter named 'bold' ("),
             ("- {{ links[3].url }}", "[survey] paper_line: fails for paper 'mildenhall2020nerf': list object has no"),
             (
+                "{% for l in links %}{{ l.urll }}{% endfor %}",
+                "[survey] paper_line: fails for paper 'mildenhall2020nerf': 'link' has no attribute 'urll'",
+            ),
+            (
                 "- {{ title.__class__ }}",
                 "[survey] paper_line: fails for paper 'mildenhall2020nerf': access to attribute '__class__'",
             ),
+            ("{{ 9 ** (9 ** 9) }}", "[survey] paper_line: fails for paper 'mildenhall2020nerf': ** gives a value too"),
+            ("{{ title * 10**8 }}", "[survey] paper_line: fails for paper 'mildenhall2020nerf': * gives a value too"),
+            ("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}", "[survey] paper_line: the template is nested too deeply"),
             ("{% if year > 3000 %}x{% endif %}", "[survey] paper_line: gives an empty line for paper 'mildenhall2020"),
         ],
+        ids=["syntax", "variable", "filter", "index", "attribute", "unsafe", "power", "repeat", "nested", "empty"],
     )
     def test_library_error(self, template: str, message: str) -> None:
         """Each kind of broken template is one EvlmError naming the field (and the paper when one fails)."""
@@ -171,6 +179,7 @@ class TestBrokenTemplate:
         assert "[survey] paper_line: unknown variable 'titel' (did you mean 'title'?" in result.stderr
         assert "Traceback" not in result.stderr
         cli("add", "--title", "A New Paper", "--section", "token-reduction", code=1)
+        assert cli("add", "--title", "A New Paper", "--section", "token-reduction", "--dry-run", code=1).stdout == ""
         assert (repo / "README.md").read_bytes() == readme
         assert db_path.read_bytes() == database
 

@@ -110,6 +110,10 @@ class LinkView:
     url: _Url
 
 
+_LINK_TYPE = f"{LinkView.__module__}.{LinkView.__qualname__} object"
+"""How Jinja2 names a link in its messages; `link` is what the template calls it."""
+
+
 class _Links(dict[str, _Url]):
     """`link.Code`: the first link of a label (keys in lower case, looked up in any case); none for a label the paper
     has not."""
@@ -230,14 +234,42 @@ def context(paper: Paper, position: int, names: Iterable[str] = VARIABLES) -> di
 @functools.lru_cache(maxsize=8)
 def _environment() -> jinja2.Environment:
     import jinja2
+    from jinja2.exceptions import SecurityError
     from jinja2.sandbox import SandboxedEnvironment
 
-    environment = SandboxedEnvironment(
+    class Sandbox(SandboxedEnvironment):
+        """Jinja2's sandbox, with `**` and `*` kept from building huge values (a database comes in pull requests:
+        `{{ 9**9**9 }}` would otherwise hang the build, even at compile time)."""
+
+        intercepted_binops = frozenset({"**", "*"})
+
+        def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+            if _too_large(operator, left, right):
+                raise SecurityError(f"{operator} gives a value too large for a paper line")
+            return super().call_binop(context, operator, left, right)
+
+    environment = Sandbox(
         finalize=_finalize, undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
     )
     environment.filters["names"] = _names_filter
     environment.filters["cell"] = _cell
     return environment
+
+
+_MAX_POWER = 64
+_MAX_LENGTH = 100_000
+_MAX_BITS = 4096
+
+
+def _too_large(operator: str, left: object, right: object) -> bool:
+    """Whether `left ** right` or `left * right` would build a huge number, string or list."""
+    if operator == "**":
+        return isinstance(right, int | float) and abs(right) > _MAX_POWER
+    sequence = next((v for v in (left, right) if isinstance(v, str | list | tuple)), None)
+    count = right if sequence is left else left
+    if sequence is not None:
+        return isinstance(count, int) and len(sequence) * count > _MAX_LENGTH
+    return isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > _MAX_BITS
 
 
 class LineTemplate:
@@ -257,8 +289,16 @@ class LineTemplate:
 
         try:
             line = self._template.render(values)
-        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
-            message = _LINE_BREAK.sub(" ", str(error) or type(error).__name__)
+        except (
+            jinja2.TemplateError,
+            TypeError,
+            ValueError,
+            ArithmeticError,
+            LookupError,
+            AttributeError,
+            RecursionError,
+        ) as error:
+            message = _LINE_BREAK.sub(" ", str(error) or type(error).__name__).replace(_LINK_TYPE, "link")
             raise EvlmError(f"fails for paper {key!r}: {message}", where=WHERE, hint=HINT) from None
         if not line.strip():
             raise EvlmError(f"gives an empty line for paper {key!r}", where=WHERE, hint=HINT)
@@ -275,6 +315,8 @@ def compile_line(source: str) -> LineTemplate:
     try:
         parsed = environment.parse(source)
         template = environment.from_string(parsed)
+    except RecursionError:
+        raise EvlmError("the template is nested too deeply", where=WHERE, hint=HINT) from None
     except jinja2.TemplateSyntaxError as error:
         line = f" (its line {error.lineno})" if "\n" in source else ""
         kind = "" if isinstance(error, jinja2.TemplateAssertionError) else "Jinja2 syntax error: "
