@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from conftest import Cli
 from evlm_cli import db
-from evlm_cli.errors import EvlmError
+from evlm_cli.errors import DatabaseError, EvlmError
 from evlm_cli.importers.readme import parse_readme
 from evlm_cli.importers.readme.style import Style
 from evlm_cli.markdown import escape_text
-from evlm_cli.model import Link, Paper, Section, Survey, SurveyInfo
+from evlm_cli.model import MULTI_LINE_FORBIDDEN, Link, Paper, Section, Survey, SurveyInfo
 from evlm_cli.render.paperline import join_names, render_line
 from evlm_cli.render.readme import line_renderer, paper_line, render_readme
 
@@ -193,6 +193,14 @@ def _set_paper_line(db_path: Path, template: str) -> None:
     db_path.write_text(head + sep + f"paper_line = {json.dumps(template)}\n" + rest, encoding="utf-8")
 
 
+_TOKENS = [
+    *"{{ }} {% %} if for title l in links | names endif endfor ( ) ' . url * ~ [0] set = macro loop raw # -".split(),
+    " ",
+    "in ",
+]
+"""Pieces of Jinja2 syntax that random templates are made of."""
+
+
 class TestSurveyWithStyle:
     def test_build_and_add_use_the_style(self, cli: Cli, repo: Path, db_path: Path) -> None:
         """A hand-set template: build writes every paper with it, `add --dry-run` shows and `add` writes the new paper
@@ -219,6 +227,33 @@ class TestSurveyWithStyle:
         assert "paper_line" not in db.dumps(_survey(""))
         with pytest.raises(EvlmError, match="paper_line"):
             db.loads(db.dumps(_survey("- {{ title }}\x07")))
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.text(st.characters(blacklist_categories=("Cs",))))
+    def test_any_template_text_survives_the_database(self, template: str) -> None:
+        """Any text (line feeds, quotes, backslashes, braces) is kept exactly by the canonical TOML, or refused with a
+        DatabaseError naming the field when it holds a control character."""
+        text = db.dumps(_survey(template))
+        if MULTI_LINE_FORBIDDEN.search(template):
+            with pytest.raises(DatabaseError, match="paper_line"):
+                db.loads(text)
+            return
+        again = db.loads(text)
+        assert again.info.paper_line == template
+        assert db.dumps(again) == text
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=60) | st.lists(st.sampled_from(_TOKENS), max_size=14).map("".join))
+    def test_any_template_is_a_line_or_one_error(self, template: str) -> None:
+        """Whatever the template text, rendering gives a line or an EvlmError naming the field, never another
+        exception."""
+        try:
+            render_readme(_survey(template), "<!-- evlm:papers -->\n")
+        except EvlmError as error:
+            message = str(error)
+        else:
+            return
+        assert message.startswith("[survey] paper_line: ")
 
     def test_table_rows_and_header_per_section(self) -> None:
         """A table style writes the header row before the first paper of each section, rows after it."""
