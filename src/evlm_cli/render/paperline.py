@@ -3,8 +3,8 @@
 A list imported from another awesome list keeps its look (`- [Title](url) - description`, author-first citations,
 a table) instead of being rewritten in evlm's own line. The template runs in Jinja2's sandbox, and every value it
 prints is escaped on the way out as `render.readme.paper_line` escapes (`markdown.escape_text`; URLs with
-`escape_url`), so a title can never become HTML or a link, whatever the template does with it. Variables and
-filters are listed in `VARIABLES` and `FILTERS` (and docs/database.md).
+`escape_url`), so a title can never become HTML or a link, whatever the template does with it. The variables are
+`VARIABLES`; evlm adds the filters `names` and `cell` to Jinja2's (docs/database.md has them all).
 """
 
 from __future__ import annotations
@@ -83,11 +83,6 @@ VARIABLES = {
     "position": "1 for the first paper of its section, 2 for the next, ... (numbered lists, a table's header row)",
 }
 """What a template can use, with what each holds."""
-
-FILTERS = {
-    "names": "a list of names as text: `authors|names(sep=', ', last=' and ', pair=' and ', etal=' et al.')`",
-    "cell": "text made safe in a Markdown table cell (`|` escaped as well)",
-}
 
 
 class _Url(str):
@@ -231,7 +226,7 @@ def context(paper: Paper, position: int, names: Iterable[str] = VARIABLES) -> di
     return data
 
 
-@functools.lru_cache(maxsize=8)
+@functools.cache
 def _environment() -> jinja2.Environment:
     import jinja2
     from jinja2.exceptions import SecurityError
@@ -239,7 +234,7 @@ def _environment() -> jinja2.Environment:
 
     class Sandbox(SandboxedEnvironment):
         """Jinja2's sandbox, with `**` and `*` kept from building huge values (a database comes in pull requests:
-        `{{ 9**9**9 }}` would otherwise hang the build, even at compile time)."""
+        `{{ 9 ** (9 ** 9) }}` would otherwise hang the build, even at compile time)."""
 
         intercepted_binops = frozenset({"**", "*"})
 
@@ -251,8 +246,7 @@ def _environment() -> jinja2.Environment:
     environment = Sandbox(
         finalize=_finalize, undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
     )
-    environment.filters["names"] = _names_filter
-    environment.filters["cell"] = _cell
+    environment.filters.update({"names": _names_filter, "cell": _cell})
     return environment
 
 
