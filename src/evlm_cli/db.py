@@ -366,6 +366,7 @@ def _survey_info(raw: dict[str, Any]) -> SurveyInfo:
         toc_emoji=get.string("toc_emoji"),
         heading_levels=get.integers("heading_levels", defaults.heading_levels),
         footer=get.string("footer"),
+        paper_line=get.string("paper_line"),
         inbox=_inbox_query(raw),
     )
 

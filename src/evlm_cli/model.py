@@ -238,6 +238,9 @@ class SurveyInfo:
     """Markdown heading level of sections at depth 1, 2, 3, ... (the published list uses 2, 3, 6)."""
     footer: str = ""
     """Text after the paper list, verbatim (may be an HTML comment)."""
+    paper_line: str = ""
+    """How the README writes each paper: a Jinja2 template (`render.paperline`); empty: evlm's own line
+    (`render.readme.paper_line`). `import readme` sets it to the imported list's own style."""
     inbox: InboxQuery | None = None
     """`[survey.inbox]`; None: `evlm_cli.inbox` derives a query from the taxonomy."""
 
@@ -439,7 +442,7 @@ def _info_problems(info: SurveyInfo) -> Iterator[DatabaseError]:
         )
     }
     one_line["links"] = tuple(link.label for link in info.links)
-    multi_line = {"intro": info.intro, "abstract": info.abstract, "footer": info.footer}
+    multi_line = {"intro": info.intro, "abstract": info.abstract, "footer": info.footer, "paper_line": info.paper_line}
     yield from control_problems(where, one_line, multi_line)
     yield from _link_problems(where, info.links)
     if not info.heading_levels or not all(1 <= level <= 6 for level in info.heading_levels):

@@ -160,16 +160,17 @@ def _ask_section(survey: Survey, text: str) -> str:
 
 def _report(survey: Survey, added: tuple[Paper, ...], *, dry_run: bool, json_output: bool) -> None:
     from evlm_cli.db import paper_json
-    from evlm_cli.render.readme import paper_line
+    from evlm_cli.render.readme import readme_line
 
     if json_output:
         _console.print_json([paper_json(p) for p in added])
     elif dry_run:
         import tomli_w
 
-        for paper in added:
+        lines = [readme_line(survey, paper) for paper in added]  # a broken paper_line fails before any output
+        for paper, line in zip(added, lines, strict=True):
             _console.print_plain(tomli_w.dumps({"papers": [db.paper_to_dict(paper)]}, multiline_strings=True) + "\n")
-            _console.print_plain(f"# README line, in {survey.section_path(paper.section)}:\n{paper_line(paper)}\n\n")
+            _console.print_plain(f"# README line, in {survey.section_path(paper.section)}:\n{line}\n\n")
     else:
         for paper in added:
             _console.print_plain(paper.key + "\n")

@@ -41,9 +41,11 @@ def import_readme(
     Headings become the taxonomy and each list entry or table row that names a paper becomes a paper: the
     `- Title, <ins>Venue, Year</ins> [[Paper](url)]` format, `- [Title](url) - description`, author-first citations,
     nested bullets and paper tables. Everything else (header, news, prose sections, HTML) goes into
-    README.template.md beside the database, so `evlm build` gives the page back. The import says how many entries
-    it understood, lists the others and every repair with its line number, and writes nothing when it found no
-    paper. The database and template are written only if they do not exist yet, or with --force.
+    README.template.md beside the database, so `evlm build` gives the page back, each paper in the list's own line
+    style (recorded as `paper_line` in the database, docs/database.md). The import says how many entries it
+    understood and how many come back as written, lists the others and every repair with its line number, and
+    writes nothing when it found no paper. The database and template are written only if they do not exist yet, or
+    with --force.
 
     Example: evlm --db data/papers.toml import readme README.md
     """
@@ -76,4 +78,10 @@ def read_readme(file: Path) -> ReadmeImport:
             "`- [Title](url)`; nothing was written",
         )
     _console.info(f"understood {understood} of {result.candidates} entries that look like papers")
+    kept = result.fidelity
+    style = "the list's own paper line ([survey] paper_line)" if result.survey.info.paper_line else "evlm's paper line"
+    spacing = f" ({kept.spacing} more but for spaces at the end)" if kept.spacing else ""
+    _console.info(
+        f"{style}: {kept.identical} of {kept.readable} entries read without repair come back as written{spacing}"
+    )
     return result

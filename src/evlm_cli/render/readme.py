@@ -9,6 +9,7 @@ missing, repeated or unknown placeholder is an error, so a broken template never
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -51,6 +52,23 @@ def paper_line(paper: Paper) -> str:
         parts[0] += f", <ins>{venue_year}</ins>"
     parts.extend(f"[{_link(link.label, link.url)}]" for link in paper.links)
     return " ".join(parts)
+
+
+def line_renderer(info: SurveyInfo) -> Callable[[Paper, int], str]:
+    """How this survey writes a paper at a position (1, 2, ...) in its section: its `paper_line` template
+    (`render.paperline`, compiled now, so a broken one is an error even before any paper), else `paper_line`."""
+    if not info.paper_line:
+        return lambda paper, _position: paper_line(paper)
+    from evlm_cli.render.paperline import compile_line
+
+    return compile_line(info.paper_line)
+
+
+def readme_line(survey: Survey, paper: Paper) -> str:
+    """The README line(s) of one paper of the survey, in the survey's style, at its place in its section."""
+    listed = survey.listed_in(paper.section)
+    position = next((i for i, p in enumerate(listed, start=1) if p.key == paper.key), len(listed) + 1)
+    return line_renderer(survey.info)(paper, position)
 
 
 def _link(label: str, url: str) -> str:
@@ -152,12 +170,13 @@ def _section_heading(survey: Survey, section_id: str) -> str:
 
 
 def _papers(survey: Survey) -> str:
+    line = line_renderer(survey.info)
     blocks = []
     for section in survey.sections:
         lines = [_section_heading(survey, section.id)]
         if section.intro:
             lines += [section.intro, ""]
-        lines += [paper_line(paper) for paper in survey.listed_in(section.id)]
+        lines += [line(paper, position) for position, paper in enumerate(survey.listed_in(section.id), start=1)]
         if section.outro:
             lines += ["", section.outro]
         blocks.append("\n".join(lines))

@@ -19,6 +19,7 @@ from evlm_cli.importers import Problem
 from evlm_cli.importers.readme import header
 from evlm_cli.importers.readme.entry import BadEntryError, Fields, read_entry
 from evlm_cli.importers.readme.scan import Block, full_raw, scan
+from evlm_cli.importers.readme.style import EntryLine, Fidelity, detect
 from evlm_cli.keys import make_key
 from evlm_cli.markdown import LINK, split_emoji, unescape_text, unescape_url
 from evlm_cli.model import ONE_LINE_FORBIDDEN, Link, Paper, Section, Survey, check_paper
@@ -43,6 +44,10 @@ class ReadmeImport:
     repairs: list[Problem] = field(default_factory=list)
     candidates: int = 0
     """List entries and table rows that looked like papers (had a link or a venue tag)."""
+    entries: list[EntryLine] = field(default_factory=list)
+    """The entries and rows that became papers, as written, so the list's own paper line can be found and checked."""
+    fidelity: Fidelity = field(default_factory=Fidelity)
+    """How many entries the survey's paper line (`[survey] paper_line`, the list's own style) gives back as written."""
 
 
 @dataclass
@@ -297,6 +302,7 @@ def _build(
     outro: dict[str, list[str]] = {}
     current: str | None = None
     footer: list[str] = []
+    heads: list[str] = []
     for index in range(first, post):
         block = blocks[index]
         if index in section_indexes:
@@ -321,21 +327,27 @@ def _build(
                 if link not in kept:
                     why = f"link {link.label!r} to {link.url!r} left out: evlm keeps absolute http(s) URLs only"
                     result.repairs.append(Problem(where.line, where.raw, why))
+            repaired = bool(fields.repairs) or kept != fields.links
             fields = replace(fields, links=kept)
             same = _cross_listed(papers, fields, current)
             if same is not None:
                 papers[same] = replace(papers[same], also_in=(*papers[same].also_in, current))
+                written = EntryLine(where.line, where.raw, papers[same].key, current, repaired, where.kind == "row")
+                result.entries.append(written)
                 continue
             paper = _paper(fields, current, papers, added)
             problem = _invalid(paper, sections, papers)
             if problem is None:
                 papers.append(paper)
+                written = EntryLine(where.line, where.raw, paper.key, current, repaired, where.kind == "row")
+                result.entries.append(written)
             else:
                 result.problems.append(Problem(where.line, where.raw, problem))
         if found:
             continue
         if block.kind == "table-head" and papers_at.get(index + 1):
-            continue  # the paper table's head: its rows are papers now, rendered as a list
+            heads.append(block.raw)
+            continue  # the paper table's head: its rows are papers now, and `paper_line` writes the head again
         target = outro[current] if any(p.section == current for p in papers) or outro[current] else intro[current]
         target.append(full_raw(block))
     # HTML comments at the very end of the page are the survey's footer (evlm renders them last).
@@ -367,7 +379,9 @@ def _build(
         )
     info = replace(info, heading_levels=levels_tuple or (2, 3, 4), footer="\n".join(footer))
     survey = Survey(info=info, sections=tuple(final_sections), papers=tuple(papers))
-    result.survey = survey
+    style = detect(survey, result.entries, heads)
+    survey = Survey(info=replace(info, paper_line=style.template), sections=survey.sections, papers=survey.papers)
+    result.survey, result.fidelity = survey, style.fidelity
     result.template = header.template(survey, pre_lines, post_lines)
 
 

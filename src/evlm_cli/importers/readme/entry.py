@@ -47,7 +47,7 @@ _PAPER_LINK = re.compile(r"\[?\s*" + LINK.pattern + r"\s*\]?")
 _DOUBLE_BRACKET = re.compile(r"(?<!\\)\[\[(?P<label>[^\[\]\\]+)\]\]\((?P<url>[^()\s]+)\)")
 _LINK_LIKE = re.compile(r"(?<!\\)\[[^\[\]]*\]\s*\(")
 _YEAR_PREFIX = re.compile(r"^\[(?P<year>(?:19|20)\d{2})\]\s*(?P<rest>.*)$")
-_ITALIC_TITLE = re.compile(r"(?<![\w*\\])\*(?P<title>[^*\s][^*]*?[^*\s])\*(?![\w*])")
+_ITALIC_TITLE = re.compile(r"(?<![\w*\\])\*(?P<title>[^*\s](?:[^*]*?[^*\s])?)\*(?![\w*])")
 _URL_RUN = re.compile(r"(?<=\S)(?=https?://)")
 _ET_AL = re.compile(r"\s+et\s+al\.?$", re.IGNORECASE)
 _NAME_WORD = re.compile(
