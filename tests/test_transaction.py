@@ -33,6 +33,23 @@ KEY = "mbq2024modality"
 Files = tuple[bytes, bytes, bytes]
 
 
+def full_disk_at(monkeypatch: pytest.MonkeyPatch, failing_call: int) -> Callable[..., Path]:
+    """Make the `failing_call`-th temporary file of the next write fail as a full disk does; returns the real
+    `fsutil.write_temp`."""
+    real = fsutil.write_temp
+    calls = 0
+
+    def write_temp(target: Path, data: bytes, *, shown: Path | None = None) -> Path:
+        nonlocal calls
+        calls += 1
+        if calls == failing_call:
+            raise DatabaseError("cannot write: No space left on device", where=str(shown or target))
+        return real(target, data, shown=shown)
+
+    monkeypatch.setattr(fsutil, "write_temp", write_temp)
+    return real
+
+
 def files(repo: Path) -> Files:
     """The three files a write changes, as bytes."""
     toml, readme, bib = ((repo / name).read_bytes() for name in ("data/papers.toml", "README.md", "data/papers.bib"))
@@ -78,17 +95,7 @@ class TestAllOrNothing:
     ) -> None:
         """ENOSPC while writing the TOML, README.md, papers.bib or the journal: nothing changes, nothing is left."""
         old = files(repo)
-        real = fsutil.write_temp
-        calls = 0
-
-        def write_temp(target: Path, data: bytes, *, shown: Path | None = None) -> Path:
-            nonlocal calls
-            calls += 1
-            if calls == failing_call:
-                raise DatabaseError("cannot write: No space left on device", where=str(shown or target))
-            return real(target, data, shown=shown)
-
-        monkeypatch.setattr(fsutil, "write_temp", write_temp)
+        full_disk_at(monkeypatch, failing_call)
         result = cli("edit", KEY, "--set", "title=A New Title", code=1)
         assert "No space left on device" in result.stderr
         assert "Traceback" not in result.stderr
@@ -248,17 +255,7 @@ class TestRemoval:
     ) -> None:
         """ENOSPC writing README.md or the journal: the README and the chart both stay as they were."""
         old, chart = files(repo), orphan.read_bytes()
-        real = fsutil.write_temp
-        calls = 0
-
-        def write_temp(target: Path, data: bytes, *, shown: Path | None = None) -> Path:
-            nonlocal calls
-            calls += 1
-            if calls == failing_call:
-                raise DatabaseError("cannot write: No space left on device", where=str(shown or target))
-            return real(target, data, shown=shown)
-
-        monkeypatch.setattr(fsutil, "write_temp", write_temp)
+        real = full_disk_at(monkeypatch, failing_call)
         assert "No space left on device" in cli("build", code=1).stderr
         assert files(repo) == old and orphan.read_bytes() == chart
         assert leftovers(repo) == []

@@ -238,6 +238,14 @@ def _write_journal(db_path: Path, renames: list[tuple[Path, Path]], removals: li
     fsutil.atomic_write(journal_path(db_path), json.dumps(data, indent=1))
 
 
+def _interrupted(step: str, path: Path, journal: Path, error: OSError) -> DatabaseError:
+    return DatabaseError(
+        f"write interrupted: cannot {step} the file: {error.strerror}",
+        where=str(path),
+        hint=f"fix that, then run any evlm command: it finishes the write (journal: {journal})",
+    )
+
+
 def _finish(db_path: Path, renames: list[tuple[Path, Path]], removals: Sequence[Path] = ()) -> None:
     """Do the renames and removals of a committed write (again, after a crash: a step already done is skipped)."""
     journal = journal_path(db_path)
@@ -246,20 +254,12 @@ def _finish(db_path: Path, renames: list[tuple[Path, Path]], removals: Sequence[
             if temp.exists():
                 temp.replace(target)
         except OSError as error:
-            raise DatabaseError(
-                f"write interrupted: cannot replace the file: {error.strerror}",
-                where=str(target),
-                hint="fix that, then run any evlm command: it finishes the write (journal: " + str(journal) + ")",
-            ) from None
+            raise _interrupted("replace", target, journal, error) from None
     for path in removals:
         try:
             path.unlink(missing_ok=True)
         except OSError as error:
-            raise DatabaseError(
-                f"write interrupted: cannot remove the file: {error.strerror}",
-                where=str(path),
-                hint="fix that, then run any evlm command: it finishes the write (journal: " + str(journal) + ")",
-            ) from None
+            raise _interrupted("remove", path, journal, error) from None
     for folder in {target.parent for _, target in renames} | {path.parent for path in removals}:
         fsync_folder(folder)
     with contextlib.suppress(FileNotFoundError):
