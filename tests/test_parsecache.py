@@ -76,3 +76,18 @@ class TestParseCache:
         for count in range(parsecache.KEEP + 3):
             transaction.create(db_path, replace(survey, papers=survey.papers[count:]), force=True)
         assert len(_files()) <= parsecache.KEEP
+
+
+def test_a_pickle_of_another_model_shape_is_never_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """evlm's version does not change with every model change (a development install): the stamp holds the
+    model's fields too, so a survey pickled before a field was added is parsed again, not loaded broken."""
+    import dataclasses
+
+    from evlm_cli import model
+
+    before = parsecache._model_shape()
+    grown = dataclasses.make_dataclass("SurveyInfo", ["title", "a_new_field"])
+    monkeypatch.setattr(model, "SurveyInfo", grown)
+    assert parsecache._model_shape() != before
+    monkeypatch.undo()
+    assert parsecache._model_shape() == before and before.encode() in parsecache._STAMP

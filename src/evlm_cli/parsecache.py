@@ -7,7 +7,7 @@ database, so an edit from any program is a miss; it is skipped for small databas
 missing, damaged or unwritable cache falls back to parsing, silently.
 
 Pickle runs code when loaded, so the cache lives in the user's own cache folder (as black's does), in files only
-evlm writes, each stamped with evlm's version so a model change never reads an old layout.
+evlm writes, each stamped with evlm's version and the model's shape, so a model change never reads an old layout.
 """
 
 from __future__ import annotations
@@ -25,7 +25,24 @@ MIN_SIZE = 256 * 1024
 """Databases smaller than this (about 150 papers) are parsed every time: the cache would not pay for itself."""
 KEEP = 4
 """Parsed databases kept; older ones are removed when a new one is stored."""
-_STAMP = f"evlm {__version__} pickle {pickle.HIGHEST_PROTOCOL}\n".encode()
+
+
+def _model_shape() -> str:
+    """The model's classes and their fields: a pickle of another shape must never load (a development install
+    changes the model without changing evlm's version, and a slotted object unpickled into new fields is broken)."""
+    import dataclasses
+
+    from evlm_cli import model
+
+    shapes = sorted(
+        f"{name}({','.join(field.name for field in dataclasses.fields(value))})"
+        for name, value in vars(model).items()
+        if isinstance(value, type) and dataclasses.is_dataclass(value)
+    )
+    return hashlib.sha256(";".join(shapes).encode("utf-8")).hexdigest()[:16]
+
+
+_STAMP = f"evlm {__version__} model {_model_shape()} pickle {pickle.HIGHEST_PROTOCOL}\n".encode()
 
 
 def _file(text: str) -> Path:
