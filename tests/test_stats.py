@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -89,33 +90,113 @@ def test_latex_table_lists_the_taxonomy_escaped(cli: Cli, small_db: Path) -> Non
     assert r"\toprule" in text and r"\bottomrule" in text
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (.ci/run installs it)")
-@pytest.mark.parametrize("keys", [False, True])
-def test_latex_table_compiles_without_warnings(tmp_path: Path, keys: bool) -> None:
-    survey = db.load(SHIPPED_DB)
-    (tmp_path / "taxonomy.tex").write_text(as_latex(survey, compute(survey), keys=keys), encoding="utf-8")
-    (tmp_path / "paper.tex").write_text(
-        "\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{booktabs,tabularx}\n"
+def _pdflatex(folder: Path, table: str, preamble: str = "") -> list[str]:
+    """Compile `table` (`\\input`) with pdflatex in `folder`; the log's warnings (undefined citations aside)."""
+    (folder / "taxonomy.tex").write_text(table, encoding="utf-8")
+    (folder / "paper.tex").write_text(
+        "\\documentclass{article}\n" + preamble + "\\usepackage{booktabs,tabularx}\n"
         "\\begin{document}\n\\input{taxonomy}\n\\end{document}\n",
         encoding="utf-8",
     )
     run = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
-        cwd=tmp_path,
+        cwd=folder,
         capture_output=True,
         text=True,
         check=False,
     )
-    log = (tmp_path / "paper.log").read_text(encoding="utf-8", errors="replace")
+    log = (folder / "paper.log").read_text(encoding="utf-8", errors="replace")
     assert run.returncode == 0, log[-2000:]
     # \cite without a bibliography warns about undefined citations; anything else is the table's fault
-    problems = [
+    return [
         line
         for line in log.splitlines()
-        if ("Warning" in line or "Overfull" in line or "Underfull" in line) and "Citation" not in line
-        and "There were undefined references" not in line
+        if ("Warning" in line or "Overfull" in line or "Underfull" in line or "Missing character" in line)
+        and "Citation" not in line and "There were undefined references" not in line
     ]  # fmt: skip
-    assert not problems, "\n".join(problems)
+
+
+needs_pdflatex = pytest.mark.skipif(
+    shutil.which("pdflatex") is None, reason="pdflatex is not installed (.ci/run installs it)"
+)
+T1 = "\\usepackage[T1]{fontenc}\n"
+
+
+@needs_pdflatex
+@pytest.mark.parametrize("keys", [False, True])
+def test_latex_table_compiles_without_warnings(tmp_path: Path, keys: bool) -> None:
+    survey = db.load(SHIPPED_DB)
+    assert not _pdflatex(tmp_path, as_latex(survey, compute(survey), keys=keys), T1)
+
+
+def _titled(tmp_path: Path, titles: list[str]) -> Path:
+    """A survey of one paper whose top-level sections have these titles."""
+    sections = tuple(Section(f"s{number}", title) for number, title in enumerate(titles))
+    path = tmp_path / "titles.toml"
+    path.write_text(db.dumps(Survey(SurveyInfo("T"), sections, (Paper("a2024", "A", "s0", year=2024),))), "utf-8")
+    return path
+
+
+def _chars(*blocks: tuple[int, int]) -> str:
+    return "".join(chr(c) for start, end in blocks for c in range(start, end) if chr(c).isprintable())
+
+
+LATIN = _chars((0x21, 0x7F), (0xA1, 0x250), (0x250, 0x2B0), (0x1E00, 0x1F00))
+"""ASCII, Latin-1 Supplement, Latin Extended-A and -B, IPA Extensions, Latin Extended Additional."""
+PUNCTUATION = _chars((0x2010, 0x2032), (0x2038, 0x205F), (0x20A0, 0x20C1))
+"""General Punctuation (but the reversed primes: math, which needs amssymb) and the currency signs."""
+EMOJI = "🚀 ✨ 👍🏽 👨‍👩‍👧 ❤️ 🇪🇺"
+
+
+class TestLatexTitles:
+    """`stats --latex` writes any section title so that pdflatex typesets the table in OT1 (LaTeX's default) and
+    T1 documents with booktabs alone: letters that need a package are named in a comment and a warning."""
+
+    def test_straight_quotes_and_t1_only_letters_are_set_in_t1(self, cli: Cli, tmp_path: Path) -> None:
+        db_path = _titled(tmp_path, ['The "Best" Þór ðe ąę'])
+        text = cli("--db", str(db_path), "stats", "--latex").stdout
+        t1 = r"{\fontencoding{T1}\selectfont"
+        assert rf"{t1}{{\textquotedbl}}}}Best{t1}{{\textquotedbl}}}}" in text
+        assert rf"{t1}{{\TH}}}}{{\'o}}r {t1}{{\dh}}}}e {t1}{{\k{{a}}}}}}{t1}{{\k{{e}}}}}}" in text
+
+    def test_emoji_are_left_out_and_letters_built_from_accents(self, cli: Cli, tmp_path: Path) -> None:
+        db_path = _titled(tmp_path, [f"Fast {EMOJI} Việt ħ"])
+        result = cli("--db", str(db_path), "stats", "--latex")
+        assert r"\textbf{Fast Vi\d{\^{e}}t h} & 1" in result.stdout
+        assert not result.stderr
+
+    def test_letters_needing_a_package_are_named(self, cli: Cli, tmp_path: Path) -> None:
+        db_path = _titled(tmp_path, ["Русский", "量化 and ə"])
+        result = cli("--db", str(db_path), "stats", "--latex")
+        comment = result.stdout.splitlines()[1]
+        assert comment.startswith("% pdflatex sets some letters of these titles only with a package:")
+        for named in (r"Cyrillic (Руский: \usepackage[T2A]{fontenc})", "CJK (量化: \\usepackage{CJKutf8}", "other (ə)"):
+            assert named in comment
+        assert r"\textbf{Русский} & 1" in result.stdout  # kept as typed, for the package (or xelatex) to set
+        assert "warning: section titles hold Cyrillic, CJK, other letters" in result.stderr
+
+    @needs_pdflatex
+    @pytest.mark.parametrize("preamble", ["", T1], ids=["OT1", "T1"])
+    def test_any_title_compiles(self, cli: Cli, tmp_path: Path, preamble: str) -> None:
+        """Every Latin letter, punctuation mark and currency sign, emoji, and letters of other scripts: the table
+        compiles once the letters named in its comment are given a glyph (as their package would)."""
+        text = LATIN + PUNCTUATION + EMOJI + "Русский 量化"
+        db_path = _titled(tmp_path, [text[start : start + 36] for start in range(0, len(text), 36)])
+        table = cli("--db", str(db_path), "stats", "--latex").stdout
+        named = "".join(re.findall(r"(?:; |: )\w+ \(([^:)]*)", table.splitlines()[1]))
+        assert {"Р", "量", "ə"} <= set(named)
+        assert not set(named) & set(LATIN[:0x5E] + "ÀÿĀžḀỹ")  # ASCII and the Latin letters of Europe and Vietnam
+        declared = "".join(f"\\DeclareUnicodeCharacter{{{ord(c):04X}}}{{?}}\n" for c in named)
+        problems = _pdflatex(tmp_path, table, preamble + declared)
+        assert not [line for line in problems if "full \\hbox" not in line]  # long titles: lines too wide is fine
+
+    def test_empty_survey_has_one_rule_above_the_total(self, cli: Cli, tmp_path: Path) -> None:
+        path = tmp_path / "empty.toml"
+        path.write_text(db.dumps(Survey(SurveyInfo("T"), (), ())), encoding="utf-8")
+        lines = cli("--db", str(path), "stats", "--latex").stdout.splitlines()
+        assert lines[lines.index(r"\toprule") :] == [
+            r"\toprule", r"Section & Papers \\", r"\midrule", r"Total & 0 \\", r"\bottomrule", r"\end{tabular}"
+        ]  # fmt: skip
 
 
 def test_charts_are_svg_with_the_same_bytes_every_time(cli: Cli, small_db: Path, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from evlm_cli.text import normalize_space
@@ -67,8 +68,9 @@ _PLAIN_LIGATURE = re.compile(r"--|''|``|!`|\?`")
 """... unless it holds a ligature pair."""
 
 
-def encode(text: str) -> str:
-    """`text` as the body of a BibTeX field: white space collapsed, control characters dropped."""
+def encode(text: str, *, one: Callable[[str], str] | None = None) -> str:
+    """`text` as the body of a BibTeX field: white space collapsed, control characters dropped. `one` writes each
+    character instead of `encode_char` (`evlm_cli.latex_body`); it must leave plain ASCII as it is."""
     text = normalize_space(text)
     if _PLAIN.fullmatch(text) and not _PLAIN_LIGATURE.search(text):
         return text  # the fast path: the loop below would return it unchanged
@@ -77,7 +79,7 @@ def encode(text: str) -> str:
     for char in text:
         if previous + char in _LIGATURES:
             out.append("{}")
-        out.append(encode_char(char))
+        out.append((one or encode_char)(char))
         previous = char
     return "".join(out)
 

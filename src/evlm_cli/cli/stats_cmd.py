@@ -61,6 +61,11 @@ def stats(
         _console.print_plain(numbers.as_csv(figures))
     elif latex:
         _console.print_plain(numbers.as_latex(survey, figures, keys=keys))
+        if needs := numbers.latex_needs(figures):
+            _console.warning(
+                f"section titles hold {', '.join(needs)} letters, which pdflatex sets only with a package "
+                "(named in the table's second line) and xelatex or lualatex with a font that has them"
+            )
     elif charts is None:
         _print_tables(figures)
 
