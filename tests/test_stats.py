@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,96 @@ def test_tables_for_people(cli: Cli, small_db: Path) -> None:
     out = cli("--db", str(small_db), "stats").stdout
     for text in ("4 papers per section and year", "  Pruning", "per venue", "growth by date added", "Jane Doe"):
         assert text in out
+
+
+def _wide() -> Survey:
+    """Thirty-one years (1995 to 2025) and some papers without one, over nested sections with long, wide (CJK,
+    emoji) and one-word titles, and a venue too long for a narrow terminal."""
+    sections = (
+        Section("a", "Pre-deployment Techniques for Vision-Language Models"),
+        Section("b", "Quantization-Aware-Training-Without-Any-Spaces", parent="a"),
+        Section("c", "量化 (quantization) 🚀", parent="b"),
+        Section("d", "Serving"),
+        Section("e", "Empty"),
+    )
+    venue = "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition Workshops"
+    papers = tuple(
+        Paper(f"p{n}", f"P{n}", "bcd"[n % 3], year=None if n % 17 == 0 else 1995 + n % 31, venue=venue if n % 5 else "")
+        for n in range(1, 400)
+    )
+    return Survey(SurveyInfo("T"), sections, papers)
+
+
+def _tables(text: str) -> list[tuple[list[str], list[list[str]]]]:
+    """The boxed tables rich printed: each one's header cells and its body lines' cells."""
+    tables: list[tuple[list[str], list[list[str]]]] = []
+    for line in text.splitlines():
+        if line.startswith("┃"):
+            tables.append(([cell.strip() for cell in line.split("┃")[1:-1]], []))
+        elif line.startswith("│"):
+            tables[-1][1].append([cell.strip() for cell in line.split("│")[1:-1]])
+    return tables
+
+
+@pytest.fixture
+def fresh_console() -> Iterator[None]:
+    """The stdout console made again, to read COLUMNS as this test sets it, and after it for the next test."""
+    from evlm_cli.cli import _console
+
+    _console.out.cache_clear()
+    yield
+    _console.out.cache_clear()
+
+
+class TestTablesFit:
+    """No number or year is cut or left out, however narrow the terminal; in a file, the tables are whole."""
+
+    @pytest.mark.parametrize("columns", ["40", "60", "80", None], ids=["40", "60", "80", "redirected"])
+    @pytest.mark.parametrize("survey", ["shipped", "wide"])
+    @pytest.mark.usefixtures("fresh_console")
+    def test_every_count_is_shown_once(
+        self, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: str | None, survey: str
+    ) -> None:
+        path = SHIPPED_DB if survey == "shipped" else tmp_path / "wide.toml"
+        if survey == "wide":
+            path.write_text(db.dumps(_wide()), encoding="utf-8")
+        if columns is None:
+            monkeypatch.delenv("COLUMNS")
+        else:
+            monkeypatch.setenv("COLUMNS", columns)
+        text = cli("--db", str(path), "stats").stdout
+        data = json.loads(cli("--db", str(path), "stats", "--json").stdout)
+        assert "…" not in text
+        if columns is not None:
+            assert max(map(len, text.splitlines())) <= int(columns)
+        sections, years = data["sections"], list(data["years"])
+        section_tables = [(header, rows) for header, rows in _tables(text) if header[0] == "section"]
+        # each column once, in order, and in it every count, section by section (0 blank in the year columns)
+        shown = {name: [row[index] for row in rows if row[index]]
+                 for header, rows in section_tables for index, name in enumerate(header) if index}  # fmt: skip
+        assert [name for header, _ in section_tables for name in header[1:]] == ["papers", "own", *years]
+        assert shown["papers"] == [str(s["papers"]) for s in sections]
+        assert shown["own"] == [str(s["own"]) for s in sections]
+        for year in years:
+            assert shown[year] == [str(s["by_year"][year]) for s in sections if s["by_year"][year]], year
+        # every title is there, whole (wrapped or folded at most)
+        for _, rows in section_tables:
+            assert "".join(row[0] for row in rows).replace(" ", "") == "".join(s["title"] for s in sections).replace(
+                " ", ""
+            )
+        if columns is None:
+            assert len(section_tables) == 1  # a file has no width: the one table, whole
+        venues = next(rows for header, rows in _tables(text) if header[0] == "venue")
+        assert [cell for _, cell in venues if cell] == [str(count) for count in data["venues"].values()]
+
+    def test_wide_table_splits_years_at_80_columns(
+        self, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_console: None
+    ) -> None:
+        monkeypatch.setenv("COLUMNS", "80")
+        path = tmp_path / "wide.toml"
+        path.write_text(db.dumps(_wide()), encoding="utf-8")
+        titles = [line.strip() for line in cli("--db", str(path), "stats").stdout.splitlines() if "per section" in line]
+        assert titles == ["399 papers per section", *(f"per section and year ({n} of 5)" for n in range(1, 6))]
 
 
 def test_csv_is_one_long_table(cli: Cli, small_db: Path) -> None:
