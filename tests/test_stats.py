@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -307,3 +308,101 @@ def test_charts_are_svg_with_the_same_bytes_every_time(cli: Cli, small_db: Path,
 def test_charts_folder_that_is_a_file_is_a_usage_error(cli: Cli, small_db: Path, tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
     cli("--db", str(small_db), "stats", "--charts", str(tmp_path / "file"), code=2)
+
+
+def _svg_tree(path: Path) -> Any:
+    """The SVG's elements, with its comments (where matplotlib keeps the texts it draws as paths)."""
+    from xml.etree.ElementTree import TreeBuilder
+
+    from defusedxml.ElementTree import DefusedXMLParser, parse
+
+    return parse(path, parser=DefusedXMLParser(target=TreeBuilder(insert_comments=True))).getroot()
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _box(element: Any) -> tuple[float, float, float, float]:
+    """The box (left, top, right, bottom) of the rectangles (bars, legend keys) drawn as paths under `element`."""
+    points = [
+        (float(x), float(y))
+        for path in element.iter(f"{SVG}path")
+        if "id" not in path.attrib  # a glyph's definition, not a shape
+        for x, y in re.findall(r"([-\d.]+) ([-\d.]+)", path.get("d", ""))
+    ]
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _group(root: Any, name: str) -> Any:
+    return next(g for g in root.iter(f"{SVG}g") if g.get("id") == name)
+
+
+def _texts(element: Any) -> list[str]:
+    """The texts matplotlib drew as paths under `element` (it keeps each in a comment)."""
+    from xml.etree.ElementTree import Comment
+
+    return [str(node.text).strip() for node in element.iter() if node.tag is Comment]
+
+
+class TestPerYearChart:
+    """The README chart: a legend that never covers a bar, every year from the first to the last, a clear chart
+    when no paper has a year, and none of matplotlib's warnings."""
+
+    def _draw(self, cli: Cli, db_path: Path, folder: Path) -> Any:
+        result = cli("--db", str(db_path), "stats", "--charts", str(folder))
+        assert "warning" not in result.stderr.casefold()
+        return _svg_tree(folder / "papers-per-year.svg")
+
+    @pytest.mark.parametrize("sections", [3, 9])
+    def test_legend_is_below_the_bars_and_inside_the_figure(self, cli: Cli, tmp_path: Path, sections: int) -> None:
+        titles = [f"Section {n} on efficient vision-language deployment" for n in range(sections)]
+        survey = Survey(
+            SurveyInfo("T"),
+            tuple(Section(f"s{n}", title) for n, title in enumerate(titles)),
+            tuple(Paper(f"p{n}", "P", f"s{n % sections}", year=2015 + n % 3) for n in range(300)),
+        )
+        path = tmp_path / "many.toml"
+        path.write_text(db.dumps(survey), encoding="utf-8")
+        root = self._draw(cli, path, tmp_path / "charts")
+        width, height = (float(root.get(side).removesuffix("pt")) for side in ("width", "height"))
+        axes = _group(root, "axes_1")
+        bars = _box(axes)  # the bars (and the axes' frame): the 2015 bar is the tallest, as the legend sat there
+        legend = _group(root, "legend_1")
+        left, top, right, bottom = _box(legend)
+        assert top > bars[3], "the legend overlaps the axes"
+        assert left >= 0 and right <= width and bottom <= height
+        assert " ".join(_texts(legend)) == " ".join(titles)  # long titles wrap
+
+    def test_every_year_from_first_to_last(self, cli: Cli, tmp_path: Path) -> None:
+        """The shipped survey has papers in 2017 and from 2021: 2018 to 2020 are on the axis, with no bar."""
+        root = self._draw(cli, SHIPPED_DB, tmp_path)
+        years = [int(y) for y in compute(db.load(SHIPPED_DB)).years if y != "unknown"]
+        axis = _texts(_group(root, "matplotlib.axis_1"))
+        assert axis == [*(str(y) for y in range(min(years), max(years) + 1)), "Year"]
+
+    def test_papers_without_a_year_are_counted_in_the_label(self, small_db: Path, cli: Cli, tmp_path: Path) -> None:
+        root = self._draw(cli, small_db, tmp_path)
+        assert "Year (1 paper without a year not shown)" in _texts(root)
+
+    @pytest.mark.parametrize("papers", ["none", "undated"])
+    def test_no_paper_with_a_year(self, cli: Cli, tmp_path: Path, papers: str) -> None:
+        sections = (Section("a", "Alpha"),)
+        undated = (Paper("x", "X", "a"), Paper("y", "Y", "a")) if papers == "undated" else ()
+        path = tmp_path / "undated.toml"
+        path.write_text(db.dumps(Survey(SurveyInfo("T"), sections, undated)), encoding="utf-8")
+        root = self._draw(cli, path, tmp_path / "charts")
+        assert "no papers with a year yet" in _texts(root)
+        assert _texts(_group(root, "matplotlib.axis_2")) == ["0", "Papers"]  # no 0.0 to 1.0 scale
+        assert not [g for g in root.iter(f"{SVG}g") if g.get("id") == "legend_1"]
+
+    def test_emoji_and_cjk_titles_draw_without_warnings(self, cli: Cli, tmp_path: Path) -> None:
+        """matplotlib's font has no emoji (left out of the legend) nor CJK (drawn as boxes): it would warn."""
+        sections = (Section("a", "Fast 🚀 models"), Section("b", "量化"))
+        papers = (Paper("x", "X", "a", year=2023), Paper("y", "Y", "b", year=2024))
+        path = tmp_path / "glyphs.toml"
+        path.write_text(db.dumps(Survey(SurveyInfo("T"), sections, papers)), encoding="utf-8")
+        root = self._draw(cli, path, tmp_path / "charts")  # pytest turns a warning into an error
+        assert _texts(_group(root, "legend_1")) == ["Fast models", "量化"]
+        section_chart = (tmp_path / "charts" / "papers-per-section.svg").read_text(encoding="utf-8")
+        assert "🚀" not in section_chart and "量化" in section_chart
