@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,15 @@ class TestLatexTitles:
             assert named in comment
         assert r"\textbf{Русский} & 1" in result.stdout  # kept as typed, for the package (or xelatex) to set
         assert "warning: section titles hold Cyrillic, CJK, other letters" in result.stderr
+
+    def test_stderr_stays_quiet(self, tmp_path: Path) -> None:
+        """pylatexenc logs a slip of its own while evlm writes `⅓`: with no logging set up, Python printed it (a
+        real process: pytest's log capture would hide it)."""
+        db_path = _titled(tmp_path, ["One ⅓ of it"])
+        command = [sys.executable, "-m", "evlm_cli", "--db", str(db_path), "stats", "--latex"]
+        run = subprocess.run(command, capture_output=True, text=True, check=True)
+        assert r"\textbf{One 1{\textfractionsolidus}3 of it}" in run.stdout
+        assert not run.stderr
 
     @needs_pdflatex
     @pytest.mark.parametrize("preamble", ["", T1], ids=["OT1", "T1"])

@@ -194,9 +194,21 @@ def _decode_simple(value: str) -> str | None:
     return text.replace(_OPEN, "{").replace(_CLOSE, "}")
 
 
+def _quiet() -> None:
+    """pylatexenc logs its own configuration's slips (`\\textfrac failed its substitution` while `encode_char`
+    checks `⅓`); with no logging set up, Python would print them on stderr. They are no user's concern."""
+    import logging
+
+    logger = logging.getLogger("pylatexenc")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+
+
 @functools.cache
 def _encoder() -> UnicodeToLatexEncoder:
     from pylatexenc.latexencode import UnicodeToLatexEncoder
+
+    _quiet()
 
     return UnicodeToLatexEncoder(
         non_ascii_only=True,
@@ -209,6 +221,8 @@ def _encoder() -> UnicodeToLatexEncoder:
 @functools.cache
 def _decoder() -> LatexNodes2Text:
     from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+    _quiet()
 
     context = get_default_latex_context_db()
     context.add_context_category(
