@@ -290,6 +290,19 @@ class TestChart:
         cli("build")
         cli("build", "--check")
 
+    def test_a_new_chart_design_draws_the_chart_again(
+        self, cli: Cli, repo: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The stamp keeps a chart whose counts are unchanged; a new `charts.DESIGN` makes it stale, so the README
+        shows the chart as evlm now draws it."""
+        from evlm_cli import charts
+
+        cli("build", "--check")
+        monkeypatch.setattr(charts, "DESIGN", charts.DESIGN + 1)
+        assert "stale: data/papers-per-year.svg" in cli("build", "--check", code=1).stderr
+        cli("build")
+        cli("build", "--check")
+
     def test_repeated_chart_placeholder_is_an_error(self, db_path: Path) -> None:
         with pytest.raises(EvlmError, match="evlm:chart"):
             render_readme(db.load(db_path), "<!-- evlm:chart -->\n<!-- evlm:papers -->\n<!-- evlm:chart -->\n")

@@ -73,17 +73,18 @@ matplotlib and drawing take 0.6-0.8 s, which an `evlm add` at 10,000 papers woul
 
 def _chart(survey: Survey, path: Path) -> Callable[[], str]:
     """The README's chart, collected by calling the result. Its second line stamps what it was drawn from (the
-    counts it shows) and a hash of the rest: while both still match, the file on disk is kept as it is, so a write
-    that leaves the counts alone (most edits) never loads matplotlib, and a matplotlib upgrade does not make a
-    current chart stale. A hand-edited chart fails the hash and is drawn again (so `build --check` reports it)."""
+    counts it shows, and `charts.DESIGN`) and a hash of the rest: while both still match, the file on disk is kept
+    as it is, so a write that leaves the counts alone (most edits) never loads matplotlib, and a matplotlib upgrade
+    does not make a current chart stale. A hand-edited chart fails the hash and is drawn again (so `build --check`
+    reports it)."""
     import hashlib
     import json
 
-    from evlm_cli import stats
+    from evlm_cli import charts, stats  # charts: its DESIGN; matplotlib is imported only to draw
 
     figures = stats.compute(survey, top_authors=0)
     shown = [[y for y in figures.years if y != stats.UNKNOWN], [(s.title, s.by_year) for s in stats.top_level(figures)]]
-    key = hashlib.sha256(json.dumps([CHART_NAME, shown]).encode("utf-8")).hexdigest()[:32]
+    key = hashlib.sha256(json.dumps([CHART_NAME, charts.DESIGN, shown]).encode("utf-8")).hexdigest()[:32]
     current = current_bytes(path)
     if current is not None:
         head, _, rest = current.decode("utf-8", errors="replace").partition("\n")
@@ -91,8 +92,6 @@ def _chart(survey: Survey, path: Path) -> Callable[[], str]:
         if stamp == _stamp(key, f"{head}\n{body}"):
             kept = f"{head}\n{stamp}\n{body}"
             return lambda: kept
-    from evlm_cli import charts  # matplotlib: only where the chart is drawn, only when it must be
-
     draw = charts.draw_aside if len(survey.papers) >= DRAW_ASIDE_FROM else charts.draw_here
     drawn = draw(figures, CHART_NAME)
 

@@ -33,9 +33,20 @@ def render(stats: Stats) -> dict[str, str]:
 
 
 def render_one(stats: Stats, name: str) -> str:
-    """One chart (a name from `CHARTS`) as SVG text: `evlm build` draws only the one the README shows."""
+    """One chart (a name from `CHARTS`) as SVG text: `evlm build` draws only the one the README shows.
+
+    matplotlib's warnings (a glyph its font lacks, drawn as a box) are not evlm's to print: they are silenced."""
+    import warnings
+
     draw = {"papers-per-year.svg": _per_year, "papers-per-section.svg": _per_section}[name]
-    return draw(stats)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return draw(stats)
+
+
+DESIGN = 2
+"""The charts' look: raised when the drawing changes, so that `evlm build` draws the README chart again (its stamp,
+`build._chart`, otherwise keeps a chart whose counts are unchanged)."""
 
 
 def draw_here(stats: Stats, name: str) -> Callable[[], str]:
@@ -94,7 +105,7 @@ def _serve() -> None:
 def _figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure  # a bare Figure needs no pyplot state and no GUI backend
 
-    figure = Figure(figsize=(width, height), dpi=100)
+    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
     figure.patch.set_alpha(0)
     return figure
 
@@ -115,41 +126,113 @@ def _style(axes: Axes, counts: str) -> None:
     axes.title.set_color(_INK)
 
 
+_WIDTH, _HEIGHT = 8.0, 4.5
+"""The per-year chart's size in inches, before the legend's rows are added below it."""
+_LEGEND_ROW = 0.22
+"""Inches a row of the legend takes (small text)."""
+_LABEL = 48
+"""Characters of a section title on one line of the legend; longer titles wrap."""
+_EVERY_YEAR = 12
+"""Up to this many years each is labelled on the x axis."""
+_FEWEST_SLOTS = 6
+"""Years the x axis spans at least, so that one year's bar is not as wide as the chart."""
+
+
 def _per_year(stats: Stats) -> str:
-    years = [y for y in stats.years if y != UNKNOWN]
-    figure = _figure(8, 4.5)
+    """Papers per year, stacked by top-level section, for every year from the first to the last (a year without
+    papers is a gap at 0). Papers without a year are not drawn; the x label counts them. The legend sits below the
+    axes, in as many columns as fit, so it never covers a bar."""
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+    known = [int(year) for year in stats.years if year != UNKNOWN]
+    years = list(range(min(known), max(known) + 1)) if known else []
+    figure = _figure(_WIDTH, _HEIGHT)
     axes = figure.add_subplot()
     _style(axes, "y")
+    axes.set_title("Papers per year")
+    undated = stats.years.get(UNKNOWN, 0)
+    axes.set_xlabel(
+        "Year" + (f" ({undated} {'paper' if undated == 1 else 'papers'} without a year not shown)" if undated else "")
+    )
+    axes.set_ylabel("Papers")
+    if not years:
+        axes.text(0.5, 0.5, "no papers with a year yet", transform=axes.transAxes, ha="center", va="center", color=_INK)
+        axes.set_xticks([])
+        axes.set_ylim(0, 1)
+        axes.set_yticks([0])
+        return _svg(figure)
     bottom = [0] * len(years)
     for index, section in enumerate(top_level(stats)):
-        heights = [section.by_year.get(y, 0) for y in years]
+        heights = [section.by_year.get(str(year), 0) for year in years]
         if not any(heights):
             continue
-        axes.bar(years, heights, bottom=bottom, label=section.title, color=_PALETTE[index % len(_PALETTE)])
+        color = _PALETTE[index % len(_PALETTE)]
+        axes.bar(years, heights, bottom=bottom, label=_label(section.title), color=color, width=0.8)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    axes.set_xlabel("Year")
-    axes.set_ylabel("Papers")
-    axes.set_title("Papers per year")
-    legend = axes.legend(frameon=False, fontsize="small", loc="upper left")
-    for text in legend.get_texts():
-        text.set_color(_INK)
-    figure.tight_layout()
+    spare = max(0.6, (_FEWEST_SLOTS - len(years)) / 2)  # a year or two: bars as wide as among six years
+    axes.set_xlim(years[0] - spare, years[-1] + spare)
+    if len(years) <= _EVERY_YEAR:
+        axes.set_xticks(years)
+    else:
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=_EVERY_YEAR, integer=True))  # every 2, 5 or 10 years
+    axes.xaxis.set_major_formatter(StrMethodFormatter("{x:.0f}"))  # 2024, never an offset or 2.024e3
+    _legend_below(figure, axes)
     return _svg(figure)
+
+
+def _legend_below(figure: Figure, axes: Axes) -> None:
+    """The legend under the axes, centred, in the most columns that fit the figure's width; the figure grows by its
+    rows, so the axes keep their height. No labelled bars, no legend."""
+    handles, labels = axes.get_legend_handles_labels()
+    if not handles:
+        return
+    for most in range(len(handles), 0, -1):
+        columns = -(-len(handles) // -(-len(handles) // most))  # as few as give the same rows: they are even
+        legend = figure.legend(
+            handles, labels, loc="outside lower center", ncols=columns, frameon=False, fontsize="small", labelcolor=_INK
+        )
+        if columns == 1 or legend.get_window_extent().width <= figure.bbox.width * 0.96:
+            break
+        legend.remove()
+    lines = sum(
+        max(label.count("\n") + 1 for label in labels[row : row + columns]) for row in range(0, len(labels), columns)
+    )
+    figure.set_size_inches(_WIDTH, _HEIGHT + _LEGEND_ROW * lines)
+
+
+def _label(title: str) -> str:
+    """A section title as the chart's font can draw it: symbols it has no glyph for (emoji) left out, and wrapped
+    when long. Letters it lacks (CJK) stay, drawn as boxes."""
+    import textwrap
+    import unicodedata
+
+    from matplotlib import font_manager
+
+    font = font_manager.get_font(font_manager.findfont(font_manager.FontProperties()))
+    kept = "".join(
+        char
+        for char in title
+        if char.isascii() or font.get_char_index(ord(char)) or unicodedata.category(char)[0] in "LN"
+    )
+    return textwrap.fill(" ".join(kept.split()), _LABEL) or title
 
 
 def _per_section(stats: Stats) -> str:
     sections = top_level(stats)
-    figure = _figure(8, 0.5 + 0.45 * max(len(sections), 1))
+    figure = _figure(8, 0.5 + 0.45 * len(sections) if sections else 2)
     axes = figure.add_subplot()
     _style(axes, "x")
-    titles = [s.title for s in reversed(sections)]
+    titles = [_label(s.title) for s in reversed(sections)]
     counts = [s.papers for s in reversed(sections)]
     colours = [_PALETTE[i % len(_PALETTE)] for i in reversed(range(len(sections)))]
     bars = axes.barh(titles, counts, color=colours)
     axes.bar_label(bars, padding=3, color=_INK)
     axes.set_xlabel("Papers")
     axes.set_title("Papers per section")
-    figure.tight_layout()
+    if not sections:
+        axes.text(0.5, 0.5, "no sections yet", transform=axes.transAxes, ha="center", va="center", color=_INK)
+        axes.set_yticks([])
+        axes.set_xticks([0])
     return _svg(figure)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from evlm_cli.text import normalize_space
@@ -67,8 +68,9 @@ _PLAIN_LIGATURE = re.compile(r"--|''|``|!`|\?`")
 """... unless it holds a ligature pair."""
 
 
-def encode(text: str) -> str:
-    """`text` as the body of a BibTeX field: white space collapsed, control characters dropped."""
+def encode(text: str, *, one: Callable[[str], str] | None = None) -> str:
+    """`text` as the body of a BibTeX field: white space collapsed, control characters dropped. `one` writes each
+    character instead of `encode_char` (`evlm_cli.latex_body`); it must leave plain ASCII as it is."""
     text = normalize_space(text)
     if _PLAIN.fullmatch(text) and not _PLAIN_LIGATURE.search(text):
         return text  # the fast path: the loop below would return it unchanged
@@ -77,7 +79,7 @@ def encode(text: str) -> str:
     for char in text:
         if previous + char in _LIGATURES:
             out.append("{}")
-        out.append(encode_char(char))
+        out.append((one or encode_char)(char))
         previous = char
     return "".join(out)
 
@@ -192,9 +194,21 @@ def _decode_simple(value: str) -> str | None:
     return text.replace(_OPEN, "{").replace(_CLOSE, "}")
 
 
+def _quiet() -> None:
+    """pylatexenc logs its own configuration's slips (`\\textfrac failed its substitution` while `encode_char`
+    checks `⅓`); with no logging set up, Python would print them on stderr. They are no user's concern."""
+    import logging
+
+    logger = logging.getLogger("pylatexenc")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+
+
 @functools.cache
 def _encoder() -> UnicodeToLatexEncoder:
     from pylatexenc.latexencode import UnicodeToLatexEncoder
+
+    _quiet()
 
     return UnicodeToLatexEncoder(
         non_ascii_only=True,
@@ -207,6 +221,8 @@ def _encoder() -> UnicodeToLatexEncoder:
 @functools.cache
 def _decoder() -> LatexNodes2Text:
     from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+    _quiet()
 
     context = get_default_latex_context_db()
     context.add_context_category(

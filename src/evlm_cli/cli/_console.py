@@ -35,8 +35,32 @@ def console_style() -> dict[str, Any]:
 @functools.cache
 def out() -> Console:
     """stdout: tables, listings, JSON."""
+    return _stdout()
+
+
+def _stdout(**options: Any) -> Console:
     # emoji=False: a title or query holding `:fire:` is printed as typed, not as an emoji.
-    return _console_class()(**{"highlight": False, "soft_wrap": False, "emoji": False, **console_style()})
+    return _console_class()(**{"highlight": False, "soft_wrap": False, "emoji": False, **options, **console_style()})
+
+
+def table_width() -> int | None:
+    """The width stdout's tables must fit: the terminal's, or COLUMNS when set; None for a file or a pipe without
+    COLUMNS, which has no edge (print there with `out_unbounded`, not squeezed to rich's default 80 columns)."""
+    import os
+
+    console = out()
+    if console.is_terminal or os.environ.get("COLUMNS", "").isdigit():
+        return console.width
+    return None
+
+
+UNBOUNDED = 100_000
+"""The width of `out_unbounded`: wider than any table."""
+
+
+def out_unbounded() -> Console:
+    """stdout as wide as what is printed (when `table_width` is None): a table keeps its natural width."""
+    return _stdout(width=UNBOUNDED)
 
 
 @functools.cache
