@@ -219,6 +219,15 @@
   }
   var TOKEN = /(?:([A-Za-z]+):)?(?:"([^"]*)"?|([^\s"]+))/g;
 
+  var venueCache = new Map();
+  function venueStems(venue) {  // few venues, many papers: each venue's stems made once
+    var found = venueCache.get(venue || "");
+    if (found === undefined) {
+      found = stems(venue || "");
+      venueCache.set(venue || "", found);
+    }
+    return found;
+  }
   var asked = 0;  // what the last query asked for: words, years or a section (0: nothing searchable)
 
   /* The indexes of the papers a query and the facets select, in the survey's order. A facet set in the form wins
@@ -253,14 +262,14 @@
       if (found) { sets.push(found); asked++; }
     }
     var chosen = sets.length ? intersect(sets) : null;
-    var venue = facets.venue ? fold(facets.venue) : "";
+    var venue = facets.venue ? stems(facets.venue) : "";  // its words in a row, as `evlm search --venue`
     var out = [];
     for (var i = 0; i < N; i++) {
       var d = docs[i];
       if (chosen && !chosen[i]) { continue; }
       if (years.from && !(d.year >= years.from)) { continue; }
       if (years.to && !(d.year && d.year <= years.to)) { continue; }
-      if (venue && fold(d.venue) !== venue) { continue; }
+      if (venue && venueStems(d.venue).indexOf(venue) < 0) { continue; }
       if (section && !inSection(d, section)) { continue; }
       out.push(i);
     }
