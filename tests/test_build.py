@@ -117,6 +117,74 @@ class TestTemplate:
         assert "- MBQ-Modality-Balanced" in readme and "evlm tool" not in readme
 
 
+SHOWN = """Show the chart with this line:
+
+```markdown
+<!-- evlm:chart -->
+```
+
+~~~~
+<!-- evlm:toc -->
+~~~
+<!-- evlm:papers -->
+~~~~
+
+Or inline: `<!-- evlm:chart -->`, ``<!-- evlm:header --> `x` ``.
+"""
+"""Template text that shows placeholders: in fenced code blocks (```` ``` ```` and ``~~~``, the second closed only by
+a fence as long) and in code spans."""
+
+
+class TestPlaceholderLines:
+    """A placeholder counts on a line of its own outside code; shown in code it is text; elsewhere it is an error."""
+
+    def test_placeholders_in_code_are_text(self, cli: Cli, repo: Path) -> None:
+        """A template documenting `<!-- evlm:chart -->` in code builds: the code is kept as it is, once."""
+        template = repo / "data" / "README.template.md"
+        text = f"<!-- evlm:header -->\n\n{SHOWN}\n<!-- evlm:chart -->\n\n<!-- evlm:papers -->\n"
+        template.write_text(text, encoding="utf-8")
+        cli("build")
+        readme = (repo / "README.md").read_text(encoding="utf-8")
+        assert SHOWN in readme and readme.count(CHART_LINK) == 1 and readme.count("<!-- evlm:") == 5
+        assert (repo / "data" / "papers-per-year.svg").is_file()
+        cli("build", "--check")
+
+    def test_a_placeholder_only_in_code_draws_no_chart(self, cli: Cli, repo: Path) -> None:
+        """`uses_placeholder` agrees with the renderer: a chart shown in code is no chart, so none is drawn."""
+        template = repo / "data" / "README.template.md"
+        template.write_text(f"{SHOWN}\n<!-- evlm:papers -->\n", encoding="utf-8")
+        (repo / "data" / "papers-per-year.svg").unlink()
+        assert "papers-per-year.svg" not in cli("build").stderr
+        assert not (repo / "data" / "papers-per-year.svg").exists()
+        readme = (repo / "README.md").read_text(encoding="utf-8")
+        assert SHOWN in readme and CHART_LINK not in readme
+        cli("build", "--check")
+
+    @pytest.mark.parametrize(
+        "line", ["Chart: <!-- evlm:chart --> here", "  <!-- evlm:chart -->", "<!-- evlm:toc --> <!-- evlm:toc -->"]
+    )
+    def test_a_placeholder_not_alone_on_its_line_is_an_error(self, cli: Cli, repo: Path, line: str) -> None:
+        """One error naming the template's line, and the README is left as it was."""
+        template = repo / "data" / "README.template.md"
+        template.write_text(f"<!-- evlm:header -->\n\n{SHOWN}\n{line}\n\n<!-- evlm:papers -->\n", encoding="utf-8")
+        readme = (repo / "README.md").read_bytes()
+        number = 4 + SHOWN.count("\n")  # the header, a blank line, SHOWN, a blank line
+        stderr = cli("build", code=1).stderr
+        assert stderr.count("\n") == 1 and f"README.template.md:{number}: placeholder <!-- evlm:" in stderr, stderr
+        assert "is not on a line of its own" in stderr and "put it alone on a line of its own" in stderr
+        assert (repo / "README.md").read_bytes() == readme
+
+    def test_a_repeated_or_unknown_placeholder_names_its_line(self, cli: Cli, repo: Path) -> None:
+        template = repo / "data" / "README.template.md"
+        template.write_text("<!-- evlm:papers -->\n\n<!-- evlm:papers -->\n", encoding="utf-8")
+        assert (
+            "README.template.md:3: placeholder <!-- evlm:papers --> appears more than once"
+            in cli("build", code=1).stderr
+        )
+        template.write_text("<!-- evlm:papers -->\n<!-- evlm:nope -->\n", encoding="utf-8")
+        assert "README.template.md:2: unknown placeholder <!-- evlm:nope -->" in cli("build", code=1).stderr
+
+
 KEY = "mbq2024modality"
 
 

@@ -4,6 +4,7 @@ on the shipped survey, corrected against the public records (docs/corrections.md
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -199,3 +200,59 @@ def test_readme_documents_check() -> None:
     assert "evlm check  " in workflow
     assert "evlm check --links" in workflow
     assert "evlm check" in (root / ".ci" / "run").read_text(encoding="utf-8")
+
+
+class TestSummaryCounts:
+    """The summary's `in N of M papers`: M the paper records in the file, N those with a finding, whatever fails."""
+
+    @staticmethod
+    def _summary(cli: Cli, path: Path, code: int = 1) -> str:
+        return cli("--db", str(path), "check", "--ignore", "stale-output", code=code).stderr.strip().splitlines()[-1]
+
+    def test_an_invalid_key_still_counts_every_paper(self, cli: Cli, tmp_path: Path) -> None:
+        """The shipped survey with one key made invalid: 1 of all its papers, not 1 of the valid rest."""
+        text = SHIPPED_DB.read_text(encoding="utf-8")
+        total = len(db.load(SHIPPED_DB).papers)
+        path = tmp_path / "papers.toml"
+        path.write_text(text.replace('key = "mbq2024modality"', 'key = "mbq 2024"', 1), encoding="utf-8")
+        assert self._summary(cli, path).endswith(f"in 1 of {total} papers")
+
+    def test_records_that_do_not_validate_are_counted(self, cli: Cli, tmp_path: Path) -> None:
+        """Four broken records among six, counted once each: two of three sharing a key are duplicates (two records
+        with one key, not one paper)."""
+        from lintutil import paper, write_db
+
+        good: dict[str, Any] = {"links": [{"label": "Paper", "url": "https://example.org/p.pdf"}], "venue": "CVPR"}
+        path = write_db(
+            tmp_path,
+            [
+                paper("bad key", "Post-Training Quantization of Transformers", **good),
+                paper("y2024", "Low-Bit Quantization of Language Models", year="x", **good),
+                paper("dup2024", "Quantization Aware Training for Detectors", **good),
+                paper("dup2024", "Mixed-Precision Quantization for Vision Transformers", **good),
+                paper("dup2024", "Binary Quantization for Vision Transformers", **good),
+                paper("ok2024", "Vector Quantization of Diffusion Models", **good),
+            ],
+        )
+        out = cli("--db", str(path), "check", "--json", "--ignore", "stale-output", code=1).stdout
+        with_findings = {(f["key"], f["line"]) for f in findings(out) if f["key"]}
+        assert {key for key, _ in with_findings} == {"bad key", "y2024", "dup2024"} and len(with_findings) == 4
+        assert self._summary(cli, path).endswith("in 4 of 6 papers")
+
+    def test_a_broken_section_or_a_single_paper(self, cli: Cli, tmp_path: Path) -> None:
+        """A broken taxonomy stops the rules, but the file's papers are still counted; `1 paper`, singular; none."""
+        from lintutil import paper, write_db
+
+        broken = write_db(tmp_path / "a", [paper("a2024", "Quantization")], sections=[{"id": "quantization"}])
+        assert self._summary(cli, broken).endswith("in 0 of 1 paper")
+        one = write_db(tmp_path / "b", [paper("a 2024", "Low-Bit Quantization of Language Models")])
+        assert self._summary(cli, one).endswith("in 1 of 1 paper")
+        (tmp_path / "c").mkdir()
+        (tmp_path / "c" / "papers.toml").write_text('[survey]\ntitle = "T"\n', encoding="utf-8")
+        assert self._summary(cli, tmp_path / "c" / "papers.toml", code=0).endswith("in 0 of 0 papers")
+
+    def test_a_file_that_is_not_toml(self, cli: Cli, tmp_path: Path) -> None:
+        """Nothing can be counted: the summary says so instead of `0 of 0 papers`."""
+        path = tmp_path / "papers.toml"
+        path.write_text("[survey\n", encoding="utf-8")
+        assert self._summary(cli, path) == "check: 1 error, 0 warnings, 0 infos; the papers could not be counted"

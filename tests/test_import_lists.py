@@ -174,6 +174,20 @@ class TestGeneratedReadme:
         assert result.template == template
         assert render_readme(result.survey, result.template) == readme
 
+    def test_a_placeholder_shown_in_code_stays_code(self, published_survey: Path) -> None:
+        """A template that shows `<!-- evlm:chart -->` in a fenced block: the README keeps the block, and importing it
+        gives back the template, the chart line the placeholder again (the block does not count as one)."""
+        survey = db.load(published_survey / "data" / "papers.toml")
+        shown = "Draw the chart with:\n\n```markdown\n<!-- evlm:chart -->\n```"
+        template = (
+            f"<!-- evlm:header -->\n\n<!-- evlm:chart -->\n\n<!-- evlm:toc -->\n\n{shown}\n\n<!-- evlm:papers -->\n"
+        )
+        readme = render_readme(survey, template)
+        assert shown in readme and readme.count(CHART_LINE) == 1
+        result = parse_readme(readme, today=TODAY)
+        assert result.template == template
+        assert render_readme(result.survey, result.template) == readme
+
     def test_init_from_an_evlm_readme_with_chart(
         self, cli: Cli, published_survey: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:

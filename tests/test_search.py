@@ -10,6 +10,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -155,7 +156,7 @@ class TestQueryParser:
 
 class TestAnalyze:
     def test_folding(self) -> None:
-        """Words are folded to lower-case ASCII and split at hyphens."""
+        """Words are folded (case, accents) and split at hyphens."""
         assert words("Müller's Vision-Language") == ["muller", "s", "vision", "language"]
 
     @pytest.mark.parametrize(
@@ -685,6 +686,107 @@ class TestNoWords:
         assert [h.key for h in engine.search(survey, "视觉*")] == ["wang2024cjk"]
         assert [h.key for h in engine.search(survey, "квантование")] == ["wang2024cjk"]
         assert words("Müller 量化-模型 🤖") == ["muller", "量化", "模型"]
+
+
+FOLDED = (
+    Paper("j2024sparse", "Sparse Ærø Models", "other", authors=("Jürgen Straße",), year=2024),
+    Paper("liga2024", "ﬁsh ﬂow Quantization", "other", year=2024),
+    Paper("half2024", "½-Bit Weights and x² Scaling", "other", venue="ICLR", year=2024),
+)
+"""Text the FTS5 tokenizer alone folds differently from a query: `ß`, ligatures, `½`, superscripts."""
+_ALPHABET = st.sampled_from(
+    [
+        chr(c)
+        for start, end in [
+            *[(0x20, 0x7F), (0xC0, 0x250), (0x388, 0x3CF), (0x400, 0x482)],  # Latin, Greek, Cyrillic
+            *[(0xFB00, 0xFB07), (0x2070, 0x208F), (0x2150, 0x2183)],  # ligatures, super/subscripts, number forms
+        ]
+        for c in range(start, end)
+        if unicodedata.category(chr(c)) != "Cn"  # unassigned
+    ]
+    + list("ßẞſǅǈǋǲİıŉµ二三量化模型한국어")
+)
+"""Latin, Greek and Cyrillic letters, ligatures, super- and subscripts, fractions and Roman numerals, special
+case foldings and a few CJK and Hangul: what SQLite's tokenizer (Unicode 6.1) and Python agree are letters."""
+
+
+class TestFolding:
+    """The index and the query fold text the same way (NFKD, accents dropped, case folded): a word is found however
+    it is typed, as the site finds it."""
+
+    @pytest.mark.parametrize(
+        ("query", "key"),
+        [
+            ("straße", "j2024sparse"),
+            ("strasse", "j2024sparse"),
+            ("STRASSE", "j2024sparse"),
+            ("author:Strasse", "j2024sparse"),
+            ("ærø", "j2024sparse"),
+            ("ÆRØ", "j2024sparse"),
+            ("fish", "liga2024"),
+            ("ﬁsh", "liga2024"),
+            ("flow", "liga2024"),
+            ("½", "half2024"),
+            ("1/2-bit", "half2024"),
+            ("x2", "half2024"),
+            ("x²", "half2024"),
+        ],
+    )
+    def test_found_as_typed_or_folded(self, cli: Cli, tmp_path: Path, query: str, key: str) -> None:
+        path = tmp_path / "papers.toml"
+        transaction.create(path, Survey(SurveyInfo("S"), SECTIONS, (*PAPERS, *FOLDED)), force=True)
+        assert keys(cli, path, query) == [key]
+
+    def test_an_edit_applied_in_place_is_folded_too(self, cli: Cli, tmp_path: Path) -> None:
+        """The cache updated in place (`incremental`) folds the new text as a rebuild does; `list --author` too."""
+        path = tmp_path / "papers.toml"
+        transaction.create(path, Survey(SurveyInfo("S"), SECTIONS, (*PAPERS, *FOLDED)), force=True)
+        engine.search_path(path, "x")
+        inode = index.cache_file(path).stat().st_ino
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("ﬁsh ﬂow Quantization", "Weiße ﬁsh"), encoding="utf-8")
+        assert keys(cli, path, "weisse") == ["liga2024"] and index.cache_file(path).stat().st_ino == inode
+        keys(cli, path, "flow", code=1)
+        survey = db.load(path)
+        for query in ("weiße", "fish", "½", "x2", "author:strasse"):
+            assert engine.search_path(path, query).hits == engine.search(survey, query), query
+        rows = json.loads(cli("--db", str(path), "list", "--json", "--author", "strasse").stdout)
+        assert [row["key"] for row in rows] == ["j2024sparse"]
+
+    def test_did_you_mean_suggests_the_folded_word(self, cli: Cli, tmp_path: Path) -> None:
+        """The vocabulary holds the folded words: `strasxy` is 2 edits from `strasse`, which finds the paper."""
+        path = tmp_path / "papers.toml"
+        transaction.create(path, Survey(SurveyInfo("S"), SECTIONS, (*PAPERS, *FOLDED)), force=True)
+        assert "did you mean 'strasse'?" in cli("--db", str(path), "search", "strasxy", code=1).stderr
+
+    def test_title_marks_point_into_the_title_as_written(self) -> None:
+        """`fish` matches `ﬁsh` (3 characters): the highlight covers the title's characters, not the folded ones."""
+        survey = Survey(SurveyInfo("S"), SECTIONS, FOLDED)
+        (hit,) = engine.search(survey, "fish flow")
+        assert [hit.title[a:b] for a, b in hit.title_marks] == ["ﬁsh", "ﬂow"]
+        (hit,) = engine.search(survey, "strasse")
+        assert hit.title_marks == () and "authors" in hit.matched_fields
+        (hit,) = engine.search(survey, "x2")
+        assert [hit.title[a:b] for a, b in hit.title_marks] == ["x²"]
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.text(_ALPHABET, min_size=1, max_size=30).filter(lambda t: words(t) and t.strip() == t))
+    def test_every_word_of_a_title_is_indexed_as_words_gives_it(self, title: str) -> None:
+        """The index's vocabulary of a title is exactly `words(title)` (what a query for it looks up), the title
+        is found by each of them, and folding twice changes nothing."""
+        survey = Survey(SurveyInfo("S"), (Section("s", "S"),), (Paper("p2024", title, "s"),))
+        idx = index.Index.in_memory(survey)
+        vocabulary = {row[0] for row in idx.conn.execute("SELECT term FROM vocab")}
+        assert vocabulary == {*words(title), "s"}  # and the section's title
+        for word in sorted(vocabulary)[:5]:
+            assert [hit.key for hit in engine.run(idx, parse(f'"{word}"')).hits] == ["p2024"], word
+
+    @given(st.text())
+    def test_folding_is_idempotent(self, text: str) -> None:
+        from evlm_cli.search.analyze import fold
+
+        assert fold(fold(text)) == fold(text)
+        assert words(" ".join(words(text))) == words(text)
 
 
 class TestInconsistentCache:

@@ -3,9 +3,12 @@ itself runs in a browser: tests/test_site_browser.py."""
 
 from __future__ import annotations
 
+import errno
 import html
 import json
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -98,6 +101,96 @@ def test_output_that_is_a_file_is_refused_and_an_empty_folder_is_used(cli: Cli, 
         target.mkdir()
         cli("site", "-o", str(target))
         assert (target / "index.html").is_file()
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    """Every file (its bytes) and folder (None) under `root`, by relative path."""
+    return {str(p.relative_to(root)): p.read_bytes() if p.is_file() else None for p in sorted(root.rglob("*"))}
+
+
+class TestPreciousOutput:
+    """An output folder whose replacement would lose the survey (or more) is refused, even with --force."""
+
+    @pytest.fixture
+    def layout(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+        """tmp/outer/repo (data/papers.toml, README.md), tmp/elsewhere/deep and tmp/home (the home folder)."""
+        from conftest import SHIPPED_DB
+
+        repo = tmp_path / "outer" / "repo"
+        (repo / "data").mkdir(parents=True)
+        shutil.copy(SHIPPED_DB, repo / "data" / "papers.toml")
+        (repo / "README.md").write_text("mine\n", encoding="utf-8")
+        (tmp_path / "elsewhere" / "deep").mkdir(parents=True)
+        (tmp_path / "home").mkdir()
+        (tmp_path / "home" / ".profile").write_text("keep\n", encoding="utf-8")
+        monkeypatch.setenv("HOME", str(tmp_path / "home"))
+        return tmp_path
+
+    @pytest.mark.parametrize(
+        ("cwd", "output", "what"),
+        [
+            ("outer/repo", ".", "is the survey's repository"),
+            ("outer/repo", "data", "is the database's folder"),
+            ("outer/repo/data", "..", "is the survey's repository"),
+            ("elsewhere", "../outer/repo", "is the survey's repository"),
+            ("elsewhere", "../outer/repo/data/..", "is the survey's repository"),
+            ("elsewhere", "../outer", "holds the database"),
+            ("elsewhere/deep", ".", "is the current folder"),
+            ("elsewhere/deep", "..", "holds the current folder"),
+            ("elsewhere", "../home", "is the home folder"),
+        ],
+    )
+    def test_refused_with_force_and_nothing_moves(
+        self, cli: Cli, layout: Path, monkeypatch: pytest.MonkeyPatch, cwd: str, output: str, what: str
+    ) -> None:
+        """The repository, the database's folder and those above it, the current folder and the home folder."""
+        monkeypatch.chdir(layout / cwd)
+        before = _tree(layout)
+        database = layout / "outer" / "repo" / "data" / "papers.toml"
+        result = cli("--db", str(database), "site", "-o", output, "--force", code=1)
+        line = result.stderr.strip()
+        assert "\n" not in line and f"the output folder {what};" in line, line
+        assert str((layout / cwd / output).resolve()) in line and "choose a folder of its own, e.g. -o site" in line
+        assert _tree(layout) == before
+
+    def test_found_database_without_force_is_not_told_to_force(
+        self, cli: Cli, layout: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """`evlm site -o .` in the repository: the database is found, and the hint is not --force."""
+        monkeypatch.chdir(layout / "outer" / "repo")
+        before = _tree(layout)
+        stderr = cli("site", "-o", ".", code=1).stderr
+        assert "is the survey's repository" in stderr and "--force" not in stderr
+        assert _tree(layout) == before
+        cli("site", "-o", "data/site")  # a folder inside the repository is the site's own
+        assert (layout / "outer" / "repo" / "data" / "site" / "index.html").is_file()
+
+    @pytest.mark.parametrize(
+        ("code", "hint"),
+        [
+            (errno.EBUSY, "the folder is in use"),
+            (errno.EACCES, "is not writable; make it writable, or choose a folder elsewhere with -o"),
+            (errno.EXDEV, "nothing was changed; choose another folder with -o"),
+        ],
+    )
+    def test_a_failed_swap_keeps_the_old_site_and_says_how_to_fix(
+        self, cli: Cli, repo: Path, monkeypatch: pytest.MonkeyPatch, code: int, hint: str
+    ) -> None:
+        """An OSError from the final rename gives a hint for its cause, and the previous site is put back."""
+        out = _site(cli, repo)
+        before = _tree(out)
+        rename = Path.rename
+
+        def failing(self: Path, target: str | Path) -> Path:
+            if Path(target) == out and ".evlm-tmp" in self.name and ".old." not in self.name:
+                raise OSError(code, os.strerror(code))
+            return rename(self, target)
+
+        monkeypatch.setattr(Path, "rename", failing)
+        stderr = cli("site", "-o", str(out), code=1).stderr
+        assert f"cannot write the site: {os.strerror(code)}" in stderr and hint in stderr, stderr
+        assert _tree(out) == before
+        assert not [p for p in repo.iterdir() if p.name.endswith(".evlm-tmp")]
 
 
 def test_each_paper_says_where_its_record_comes_from(cli: Cli, tmp_path: Path) -> None:

@@ -104,6 +104,8 @@ class Checked:
     """The valid part: every paper without a problem. None when the header or the sections are broken."""
     problems: list[DatabaseError]
     """Every problem found, in database order, each `where` naming the file and line."""
+    records: int | None = None
+    """How many paper records the file holds, valid or not; None when it is not TOML or `papers` is not a list."""
 
 
 def check_text(text: str, *, source: str = "<database>") -> Checked:
@@ -120,6 +122,8 @@ def check_text(text: str, *, source: str = "<database>") -> Checked:
         problem = DatabaseError(f"TOML syntax error: {reason}", where=where, hint="fix the TOML syntax there")
         return Checked(None, [problem])
     survey, problems = _collect_survey(raw)
+    listed = raw.get("papers", [])
+    records = len(listed) if isinstance(listed, list) else None
     if survey is not None:
         invalid = validate_all(survey)
         problems += invalid
@@ -131,7 +135,7 @@ def check_text(text: str, *, source: str = "<database>") -> Checked:
             survey = Survey(info=survey.info, sections=survey.sections, papers=papers, schema=survey.schema)
     if problems:
         _add_lines(text, source, problems)
-    return Checked(survey, problems)
+    return Checked(survey, problems, records)
 
 
 def _add_lines(text: str, source: str, problems: list[DatabaseError]) -> None:

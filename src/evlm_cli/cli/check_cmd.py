@@ -247,12 +247,17 @@ def _annotation(finding: Finding, path: Path) -> str:
 
 
 def _summary(report: Report, links: bool) -> None:
+    from evlm_cli.lint.check import papers_with_findings
     from evlm_cli.lint.findings import counts
 
     tally = counts(report.findings)
     parts = [f"{n} {severity}{'s' if n != 1 else ''}" for severity, n in tally.items()]
-    papers = {f.key for f in report.findings if f.key}
-    text = f"check: {', '.join(parts)} in {len(papers)} of {report.papers} papers"
+    text = f"check: {', '.join(parts)}"
+    if report.papers is None:
+        text += "; the papers could not be counted"
+    else:
+        plural = "s" if report.papers != 1 else ""
+        text += f" in {papers_with_findings(report.findings)} of {report.papers} paper{plural}"
     if links:
         from evlm_cli.lint import links as linker
 

@@ -24,16 +24,18 @@ def site(
     """Write the survey as a static web site: search as you type, filters, a citation per paper.
 
     It needs no server and nothing from another host: open FOLDER/index.html, or publish the folder (GitHub
-    Pages, any static host). A folder that is not empty and not a site evlm wrote is replaced only with --force.
+    Pages, any static host). A folder that is not empty and not a site evlm wrote is replaced only with --force;
+    the database's folder, the repository, the current folder, the home folder and any folder holding one of them
+    never are.
 
     Example: evlm site -o site && open site/index.html
     """
     from evlm_cli.site import output as writer
     from evlm_cli.site.render import render
 
-    survey, _ = load(ctx)
+    survey, location = load(ctx)
     files = render(survey)
-    writer.write(files, output, force=force)
+    writer.write(files, output, database=location.path, force=force)
     size = sum(len(content) for content in files.values())
     _console.info(
         f"wrote {_console.shown(output / 'index.html')}: {len(survey.papers)} papers, {len(files)} files, "

@@ -27,7 +27,8 @@ class Report:
     """The outcome of one `check` run."""
 
     findings: list[Finding]
-    papers: int = 0
+    papers: int | None = 0
+    """How many paper records the database holds, valid or not; None when they cannot be counted (not TOML)."""
     links: dict[str, links.LinkResult] = field(default_factory=dict)
     from_cache: int = 0
     """How many link results came from the cache instead of the network."""
@@ -105,9 +106,9 @@ def run(
     schema = [schema_finding(error) for error in checked.problems]
     survey = checked.survey
     if survey is None:  # the header or the taxonomy is broken: the rules would only add noise
-        return Report(schema)
+        return Report(schema, papers=checked.records)
     lines = db.record_lines(text, "papers")
-    report = Report([], papers=len(survey.papers))
+    report = Report([], papers=checked.records)
     extra: list[Finding] = []
     if check_links:
         _check_links(survey, report, options or links.Options(), max_age, on_start, on_result)
@@ -122,6 +123,16 @@ def run(
     )
     report.findings = [*schema, *rules.without_ignored([*rules.run(context, ignore=ignore), *extra], survey, ignore)]
     return report
+
+
+def papers_with_findings(findings: Iterable[Finding]) -> int:
+    """How many paper records have a finding: by key, and by record line too, so that each of two records sharing a
+    key counts."""
+    lines: dict[str, set[int]] = {}
+    for finding in findings:
+        if finding.key is not None:
+            lines.setdefault(finding.key, set()).update(() if finding.line is None else (finding.line,))
+    return sum(max(1, len(found)) for found in lines.values())
 
 
 def _known_records(path: Path) -> dict[str, Any]:

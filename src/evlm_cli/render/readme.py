@@ -3,7 +3,8 @@
 The template is ordinary Markdown holding placeholder lines, `<!-- evlm:header -->`, `<!-- evlm:toc -->`,
 `<!-- evlm:papers -->`, `<!-- evlm:footer -->` and `<!-- evlm:chart -->`, each replaced by what the database says
 (the chart placeholder by an image link to the chart `evlm build` writes beside the database, see `build`). A
-missing, repeated or unknown placeholder is an error, so a broken template never silently drops the paper list.
+missing, repeated, unknown or misplaced (not alone on its line) placeholder is an error, so a broken template never
+silently drops the paper list; one in a fenced code block or a code span is text.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from evlm_cli.markdown import escape_text, escape_url, headings, join_emoji, uni
 from evlm_cli.model import Paper, Survey, SurveyInfo
 
 PLACEHOLDERS = ("header", "toc", "papers", "footer", "chart")
-_PLACEHOLDER = re.compile(r"^<!--\s*evlm:(?P<name>[\w-]+)\s*-->[ \t]*$", re.MULTILINE)
+_PLACEHOLDER = re.compile(r"<!--\s*evlm:(?P<name>[\w-]+)\s*-->")
+_FENCE = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)")
 TEMPLATE_NAME = "README.template.md"
 CHART_NAME = "papers-per-year.svg"
 """The chart `<!-- evlm:chart -->` shows (one of `charts.CHARTS`), written beside the database."""
@@ -27,8 +29,49 @@ _CHART_LINE = re.compile(re.escape(f"![{CHART_ALT}](") + r"(?:[^()\s]*/)?" + re.
 
 
 def uses_placeholder(template: str, name: str) -> bool:
-    """Whether the template holds `<!-- evlm:NAME -->` (so the output it needs, such as the chart, is generated)."""
-    return any(m.group("name") == name for m in _PLACEHOLDER.finditer(template))
+    """Whether the template holds `<!-- evlm:NAME -->` (so the output it needs, such as the chart, is generated), as
+    `render_readme` finds it: on a line of its own, outside code."""
+    return any(found == name for _, found in _scan(template)[0])
+
+
+def _scan(template: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The placeholders of a template as (index in `template.split("\\n")`, name): those alone on their line, and
+    those elsewhere on a line (an error for the renderer). Text in a fenced code block or a code span is text: a
+    template may show a placeholder, as evlm's own does."""
+    placed: list[tuple[int, str]] = []
+    misplaced: list[tuple[int, str]] = []
+    fence = ""
+    for index, line in enumerate(template.split("\n")):
+        if fence:
+            if re.fullmatch(rf" {{0,3}}{fence}{re.escape(fence[0])}*[ \t\r]*", line):
+                fence = ""  # closed by a run of the same character, at least as long, and nothing else
+            continue
+        opening = _FENCE.fullmatch(line)
+        if opening and not (opening["fence"][0] == "`" and "`" in opening["info"]):
+            fence = opening["fence"]
+            continue
+        alone = _PLACEHOLDER.fullmatch(line.rstrip(" \t\r"))
+        if alone:
+            placed.append((index, alone["name"]))
+        elif stray := _PLACEHOLDER.search(_without_code_spans(line)):
+            misplaced.append((index, stray["name"]))
+    return placed, misplaced
+
+
+def _without_code_spans(line: str) -> str:
+    """The line with its code spans (`` `text` ``, a run of backticks closed by a run as long) taken out."""
+    runs = list(re.finditer(r"`+", line))
+    kept, start, index = [], 0, 0
+    while index < len(runs):
+        opener = runs[index]
+        closer = next((n for n in range(index + 1, len(runs)) if len(runs[n][0]) == len(opener[0])), None)
+        if closer is None:  # an unmatched run is literal backticks
+            index += 1
+            continue
+        kept.append(line[start : opener.start()])
+        start, index = runs[closer].end(), closer + 1
+    kept.append(line[start:])
+    return "\x00".join(kept)
 
 
 def chart_line(link: str) -> str:
@@ -102,14 +145,27 @@ def render_readme(
 ) -> str:
     """The whole README: the template with its placeholders filled, ending in exactly one newline. `chart` is the
     chart's path relative to the README, which the chart placeholder links to."""
-    found = [m.group("name") for m in _PLACEHOLDER.finditer(template)]
-    for name in found:
+    placed, misplaced = _scan(template)
+    if misplaced:
+        index, name = misplaced[0]
+        raise EvlmError(
+            f"placeholder <!-- evlm:{name} --> is not on a line of its own",
+            where=f"{template_name}:{index + 1}",
+            hint="put it alone on a line of its own; to show it as text, put it in `code` or a fenced code block",
+        )
+    for index, name in placed:
         if name not in PLACEHOLDERS:
-            raise EvlmError(f"unknown placeholder <!-- evlm:{name} -->", where=template_name, hint=_HINT)
+            raise EvlmError(
+                f"unknown placeholder <!-- evlm:{name} -->", where=f"{template_name}:{index + 1}", hint=_HINT
+            )
     for name in PLACEHOLDERS:
-        if found.count(name) > 1 or (name == "papers" and name not in found):
-            problem = "is missing" if name not in found else "appears more than once"
-            raise EvlmError(f"placeholder <!-- evlm:{name} --> {problem}", where=template_name, hint=_HINT)
+        at = [index + 1 for index, found in placed if found == name]
+        if len(at) > 1:
+            raise EvlmError(
+                f"placeholder <!-- evlm:{name} --> appears more than once", where=f"{template_name}:{at[1]}", hint=_HINT
+            )
+        if name == "papers" and not at:
+            raise EvlmError(f"placeholder <!-- evlm:{name} --> is missing", where=template_name, hint=_HINT)
     regions = {
         "header": _header(survey.info),
         # The list is filled in once the headings of the whole document are known.
@@ -119,7 +175,10 @@ def render_readme(
         "footer": survey.info.footer,
         "chart": chart_line(chart),
     }
-    text = _PLACEHOLDER.sub(lambda m: regions[m.group("name")], template)
+    lines = template.split("\n")
+    for index, name in placed:
+        lines[index] = regions[name]
+    text = "\n".join(lines)
     text = text.replace("\x00toc\x00", _toc(survey, text)).replace(_PAPERS_START, "")
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip("\n") + "\n"

@@ -2,15 +2,15 @@
 
 Stemming itself is SQLite FTS5's `porter` tokenizer (over `unicode61 remove_diacritics 2`, which folds case and
 accents): it runs in C at index time, so building the index of 100,000 papers never runs Python per word. The
-helpers here decide what the query asks FTS5 for, and must fold text the same way the tokenizer does.
+tokenizer knows Unicode 6.1 and no compatibility forms (`ﬁ`, `½`, `x²`) nor full case folding (`ß`), so the index
+is given `fold`ed text wherever a field is not ASCII (`index.doc_row`), and queries are folded the same way: a word
+is found as written, whichever way it was typed.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-
-from evlm_cli.text import ascii_fold
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 """FTS5 tokenizer of the ranked index: English (Porter) stemming over case- and accent-folded words."""
@@ -24,26 +24,26 @@ MIN_SPLIT = 3
 """Each half of a joined word (`visionlanguage`) is at least this long."""
 
 
+_ACCENTS = dict.fromkeys(range(0x0300, 0x0370))
+"""The combining diacritical marks `fold` drops once decomposed, as the site's search does (`site.search_index`):
+other marks (an Indic vowel sign, a virama) stay, and separate words as the tokenizer does."""
+
+
 def fold(text: str) -> str:
-    """Lower case without accents: `Müller` -> `muller`."""
-    return ascii_fold(text).lower()
+    """Text as the index compares it: compatibility forms decomposed (`ﬁ` -> `fi`, `½` -> `1⁄2`, `x²` -> `x2`),
+    accents dropped (`Müller` -> `Muller`) and case folded (`Straße` -> `strasse`). Letters that are not accented
+    forms stay (`ø`, `ł`, `æ`, CJK), as on the site."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text).translate(_ACCENTS).casefold()
+    return unicodedata.normalize("NFKD", decomposed).translate(_ACCENTS)  # casefold may compose again (`ǰ`)
 
 
 def words(text: str) -> list[str]:
     """The folded words of a text, split at anything that is not a letter or digit (`Vision-Language` -> 2).
 
-    Letters without an ASCII form (CJK, Cyrillic, ...) are kept, lower-cased, as the index's tokenizer keeps them
-    (a run of CJK characters is one word); symbols and emoji are not words."""
-    if text.isascii():
-        return _WORD.findall(text.lower())
-    kept = []
-    for char in unicodedata.normalize("NFC", text):
-        folded = fold(char)
-        if folded or unicodedata.category(char).startswith("M"):
-            kept.append(folded)
-        else:
-            kept.append(char.lower() if char.isalnum() else " ")
-    return _WORD.findall("".join(kept))
+    Letters of every script are kept (a run of CJK characters is one word); symbols and emoji are not words."""
+    return _WORD.findall(fold(text))
 
 
 def typo_budget(word: str) -> int:

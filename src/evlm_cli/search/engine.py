@@ -9,13 +9,14 @@ distance (typo tolerance). The cached index and the in-memory fallback run this 
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evlm_cli.search.analyze import MIN_PREFIX, MIN_SPLIT, distance, fts_phrase, splits, typo_budget, words
+from evlm_cli.search.analyze import MIN_PREFIX, MIN_SPLIT, distance, fold, fts_phrase, splits, typo_budget, words
 from evlm_cli.search.index import COLUMNS, WEIGHTS, Index, open_index
 from evlm_cli.search.query import Query, QueryError, Term, YearRange, parse
 from evlm_cli.text import quoted
@@ -362,7 +363,7 @@ def _hit(row: Sequence[object], score: float) -> Hit:
         spans = _spans(marked)
         terms.update(" ".join(words(span)) for span in spans[1])
         if column == "title":
-            title_marks = spans[0]
+            title_marks = spans[0] if title is None or title.isascii() else _unfolded(title, spans[0])
     return Hit(
         key=key or "",
         score=score,
@@ -374,6 +375,19 @@ def _hit(row: Sequence[object], score: float) -> Hit:
         section=section or "",
         section_path=section_path or "",
         title_marks=title_marks,
+    )
+
+
+def _unfolded(title: str, marks: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    """Marks made on the folded title (what the index holds), as offsets in the title as written (`ﬁsh` is 3
+    characters, `fish` 4); none when the two cannot be lined up."""
+    ends: list[int] = []  # ends[i]: the folded title's length up to and with the title's character i
+    for char in title:
+        ends.append((ends[-1] if ends else 0) + len(fold(char)))
+    if not ends or any(end > ends[-1] for _, end in marks):
+        return ()
+    return tuple(
+        (bisect.bisect_right(ends, start), bisect.bisect_left(ends, end) + 1) for start, end in marks if end > start
     )
 
 

@@ -100,7 +100,7 @@ def apply(conn: sqlite3.Connection, data: bytes, stamp: dict[str, str]) -> bool:
             chunk = removed[start : start + 500]
             marks = ",".join("?" * len(chunk))
             conn.execute(
-                f"INSERT INTO fts(fts, rowid, {columns}) SELECT 'delete', rowid, {columns} FROM docs "  # noqa: S608
+                f"INSERT INTO fts(fts, rowid, {columns}) SELECT 'delete', rowid, {columns} FROM searched "  # noqa: S608
                 f"WHERE rowid IN ({marks})",
                 chunk,
             )
@@ -116,7 +116,7 @@ def apply(conn: sqlite3.Connection, data: bytes, stamp: dict[str, str]) -> bool:
         )
         if new_rowids:
             where = f" WHERE rowid >= {next_rowid}"
-            conn.execute(f"INSERT INTO fts(rowid, {columns}) SELECT rowid, {columns} FROM docs{where}")  # noqa: S608
+            conn.execute(f"INSERT INTO fts(rowid, {columns}) SELECT rowid, {columns} FROM searched{where}")  # noqa: S608
             _add_words(conn, where)
         # Reading order: by section, then by place in the file.
         rows = dict(conn.execute("SELECT chunk, rowid || ' ' || section_id || ' ' || position FROM docs").fetchall())

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from evlm_cli.cachedir import cache_dir
 from evlm_cli.errors import NotFoundError
 from evlm_cli.inputfile import DATABASE_LIMIT
-from evlm_cli.search.analyze import SURFACE_TOKENIZER, TOKENIZER
+from evlm_cli.search.analyze import SURFACE_TOKENIZER, TOKENIZER, fold
 from evlm_cli.text import quoted
 
 if TYPE_CHECKING:  # not at run time: a warm search never needs the model (see evlm_cli.launcher)
@@ -32,10 +32,14 @@ if TYPE_CHECKING:  # not at run time: a warm search never needs the model (see e
 
 T = TypeVar("T")
 
-FORMAT = "3"
+FORMAT = "4"
 """Bumped whenever the schema or the analysis changes, so old caches are rebuilt."""
 COLUMNS = ("title", "section", "tags", "authors", "venue", "year", "note", "abstract", "citekey")
 """The searchable fields, in FTS5 column order."""
+_FOLDED = {column: f"{column}_folded" for column in COLUMNS if column != "year"}
+"""The `docs` column holding each text field `fold`ed, when the field is not ASCII (NULL when it is: the tokenizer
+folds ASCII the same way itself). The index reads the fields through the `searched` view, so it sees folded text
+and queries (folded too) find `Straße` as `strasse` and `ﬁsh` as `fish`, while `docs` keeps the text to show."""
 WEIGHTS = {
     "title": 10.0,
     "section": 6.0,
@@ -52,6 +56,12 @@ RACY_NS = 2_000_000_000
 """A database modified this recently may change again within the file system's timestamp granularity, so its
 (mtime, size) alone does not prove it unchanged: such a cache is re-checked by hash until the file settles."""
 
+_SEARCHED = (
+    "CREATE VIEW searched AS SELECT rowid AS rowid, "  # noqa: S608 - fixed names
+    + ", ".join(f"coalesce({_FOLDED[c]}, {c}) AS {c}" if c in _FOLDED else c for c in COLUMNS)
+    + " FROM docs;"
+)
+"""What the index reads: the searchable fields, folded where they are not ASCII."""
 _SCHEMA = f"""
 CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sections(
@@ -63,12 +73,14 @@ CREATE TABLE docs(
     chunk TEXT,  -- hash of the paper's block of TOML text, for incremental updates (see `incremental`)
     section_id TEXT NOT NULL,
     {", ".join(COLUMNS)},
-    json TEXT NOT NULL
+    json TEXT NOT NULL,
+    {", ".join(_FOLDED.values())}
 );
 CREATE UNIQUE INDEX docs_citekey ON docs(citekey);
 CREATE INDEX docs_position ON docs(position);
+{_SEARCHED}
 CREATE VIRTUAL TABLE fts USING fts5(
-    {", ".join(COLUMNS)}, content='docs', content_rowid='rowid', tokenize='{TOKENIZER}'
+    {", ".join(COLUMNS)}, content='searched', content_rowid='rowid', tokenize='{TOKENIZER}'
 );
 CREATE VIRTUAL TABLE words USING fts5(text, content='', detail=none, tokenize='{SURFACE_TOKENIZER}');
 CREATE VIRTUAL TABLE words_vocab USING fts5vocab(words, 'row');
@@ -232,35 +244,33 @@ class Index:
 # -- building ---------------------------------------------------------------------------------------
 
 INSERT_DOC = (
-    f"INSERT INTO docs(rowid, position, chunk, section_id, {', '.join(COLUMNS)}, json) "  # noqa: S608 - fixed names
-    f"VALUES ({', '.join('?' * (len(COLUMNS) + 5))})"
+    f"INSERT INTO docs(rowid, position, chunk, section_id, {', '.join(COLUMNS)}, json, "  # noqa: S608 - fixed names
+    f"{', '.join(_FOLDED.values())}) VALUES ({', '.join('?' * (len(COLUMNS) + len(_FOLDED) + 5))})"
 )
 
 
 def doc_row(rowid: int, position: int, chunk: str | None, paper: Paper, paths: dict[str, str]) -> tuple[Any, ...]:
     """The `docs` row of a paper, in INSERT_DOC's order."""
-    return (
-        rowid,
-        position,
-        chunk,
-        paper.section,
-        paper.title,
-        paths.get(paper.section, paper.section),
-        "; ".join(paper.tags),
-        "; ".join(paper.authors),
-        paper.venue,
-        paper.year,
-        paper.note,
-        paper.abstract,
-        paper.key,
-        paper_json_text(paper),
-    )
+    texts = {
+        "title": paper.title,
+        "section": paths.get(paper.section, paper.section),
+        "tags": "; ".join(paper.tags),
+        "authors": "; ".join(paper.authors),
+        "venue": paper.venue,
+        "note": paper.note,
+        "abstract": paper.abstract,
+        "citekey": paper.key,
+    }
+    fields = (paper.year if column == "year" else texts[column] for column in COLUMNS)
+    folded = (None if texts[column].isascii() else fold(texts[column]) for column in _FOLDED)
+    return (rowid, position, chunk, paper.section, *fields, paper_json_text(paper), *folded)
 
 
 WORDS_OF_DOCS = (
     "SELECT rowid, title || ' ' || section || ' ' || tags || ' ' || authors || ' ' || venue || ' ' || note || ' ' "
-    "|| abstract FROM docs"
+    "|| abstract FROM searched"
 )
+"""Every searched word of the papers, as the index sees them (folded), for the vocabulary."""
 
 
 def _build(
