@@ -26,15 +26,18 @@ FIELDS = ("title", "section", "tags", "authors", "venue", "year", "note", "abstr
 
 _MARKS = dict.fromkeys(range(0x0300, 0x0370))
 """The combining diacritical marks `fold` drops after decomposing: `é` becomes `e`, as in `site.js`."""
+_FOLDS = {ord("ß"): "ss", ord("ς"): "σ"}
 _SEPARATOR = re.compile(r"[\W_]+")
 """Anything but a letter or a digit: Python's `\\w` minus `_` is exactly JavaScript's `[\\p{L}\\p{N}]`."""
 
 
 def fold(text: object) -> str:
-    """Lower case without accents: NFKD, combining marks dropped, lowered (`fold` in site.js)."""
+    """Lower case without accents: NFKD, combining marks dropped, lowered, `ß` as `ss` and a final `ς` as `σ` (as
+    case folding gives in `evlm search`; the rest of full case folding has no JavaScript counterpart). `fold` in
+    site.js does the same, step by step."""
     if text is None:
         return ""
-    return unicodedata.normalize("NFKD", str(text)).translate(_MARKS).lower()
+    return unicodedata.normalize("NFKD", str(text)).translate(_MARKS).lower().translate(_FOLDS)
 
 
 def words(text: object) -> list[str]:

@@ -32,7 +32,8 @@
   var PAGE = 100;  // results drawn at a time; "Show more" draws the next ones
 
   function fold(text) {  // as search_index.fold
-    return String(text == null ? "" : text).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    return String(text == null ? "" : text).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/ß/g, "ss").replace(/ς/g, "σ");  // as case folding does in `evlm search`: Straße is strasse
   }
   function words(text) {  // as search_index.words
     return fold(text).split(SEPARATOR).filter(Boolean);
