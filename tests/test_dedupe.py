@@ -200,3 +200,10 @@ class TestYearAndType:
         cli("import", "bibtex", str(bib), "--section", "structured", "--keep-keys")
         result = cli("import", "bibtex", str(bib), "--section", "structured", "--keep-keys")
         assert "skipped 'knuth84'" in result.stderr
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_the_ascii_shortcut_normalises_as_the_general_rule(title: str) -> None:
+    from evlm_cli import text
+
+    assert normalize_title(title) == text._normalize_any_title(title)

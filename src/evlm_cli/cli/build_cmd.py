@@ -57,8 +57,8 @@ def _write_outputs(path: Path) -> None:
     from evlm_cli.cli._write import waiting
 
     done = transaction.write(path, lambda current: current, rebuild=True, on_wait=waiting(path))
-    for output in builder.outputs(done.survey, path):
-        status = "written" if output.path in done.files else "unchanged"
-        _console.info(f"{status}: {_console.shown(output.path)}")
+    for output in builder.output_paths(path):  # the outputs are rendered once, by the write
+        status = "written" if output in done.files else "unchanged"
+        _console.info(f"{status}: {_console.shown(output)}")
     for removed in done.removed:
         _console.info(f"removed: {_console.shown(removed)} (the README no longer shows it)")
