@@ -350,6 +350,36 @@ class TestChart:
         assert chart.read_bytes() == drawn_here
         assert [args[-3:] for args in started] == [["-m", "evlm_cli.charts", "papers-per-year.svg"]]
 
+    def test_a_write_that_fails_validation_stops_the_drawing_process(
+        self, repo: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The chart is begun before the survey is validated; a write refused by the validation leaves no drawing
+        process behind, and nothing written."""
+        import dataclasses
+
+        from evlm_cli import build, transaction
+
+        monkeypatch.setattr(build, "DRAW_ASIDE_FROM", 1)
+        workers: list[Any] = []
+        real_popen = subprocess.Popen
+
+        def popen(args: list[str], **options: Any) -> Any:
+            workers.append(real_popen(args, **options))
+            return workers[-1]
+
+        monkeypatch.setattr(subprocess, "Popen", popen)
+        before = db_path.read_bytes()
+
+        def change(survey: Any) -> Any:  # a paper moved to another year (the chart must be drawn), one impossible
+            first, second, *rest = survey.papers
+            moved = dataclasses.replace(first, year=2019)
+            return dataclasses.replace(survey, papers=(moved, dataclasses.replace(second, year=1), *rest))
+
+        with pytest.raises(EvlmError, match="impossible"):
+            transaction.write(db_path, change)
+        assert len(workers) == 1 and workers[0].poll() is not None
+        assert db_path.read_bytes() == before
+
     def test_check_catches_hand_edited_chart(self, cli: Cli, repo: Path) -> None:
         """A chart changed by hand (its stamp kept) no longer matches its hash: drawn again, so reported stale."""
         chart = repo / "data" / "papers-per-year.svg"

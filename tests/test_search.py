@@ -485,6 +485,18 @@ class TestIncremental:
         self.check(cli, small_db)
         assert "ng2021post" not in keys(cli, small_db, "post")
 
+    def test_papers_with_provenance_tables_are_updated_in_place(self, cli: Cli, small_db: Path) -> None:
+        """A paper's own sub-tables (`[papers.provenance.title]`, which `evlm add` and `edit` write) keep the file in
+        the per-paper form: an edit next to them is applied in place, not by rebuilding the whole index."""
+        cli("--db", str(small_db), "edit", "kim2024title", "--set", "title=Zebra Titles")
+        assert "[papers.provenance.title]" in small_db.read_text(encoding="utf-8")
+        engine.search_path(small_db, "x")
+        inode = index.cache_file(small_db).stat().st_ino
+        assert self.edit(small_db, "Adapters Everywhere", "Yak Adapters") == inode
+        self.check(cli, small_db)
+        assert self.edit(small_db, 'title = "Zebra Titles"', 'title = "Zebra Headings"') == inode
+        self.check(cli, small_db)
+
     def test_errors_fall_back(self, cli: Cli, small_db: Path) -> None:
         """A bad edit (unknown section, duplicate key, header change) is reported as a full parse reports it."""
         engine.search_path(small_db, "x")

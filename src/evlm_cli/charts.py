@@ -9,6 +9,7 @@ grey on a transparent background, readable in GitHub's light and dark themes ali
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from evlm_cli.stats import UNKNOWN, Stats, top_level
@@ -49,13 +50,22 @@ DESIGN = 2
 `build._chart`, otherwise keeps a chart whose counts are unchanged)."""
 
 
-def draw_here(stats: Stats, name: str) -> Callable[[], str]:
-    """`render_one`, now; the result returns it."""
+@dataclass(frozen=True, slots=True)
+class Drawing:
+    """A chart being drawn: `collect` waits for its SVG text; `cancel` stops the drawing if it is still going (a
+    write that fails before it needs the chart)."""
+
+    collect: Callable[[], str]
+    cancel: Callable[[], None] = lambda: None
+
+
+def draw_here(stats: Stats, name: str) -> Drawing:
+    """`render_one`, now."""
     svg = render_one(stats, name)
-    return lambda: svg
+    return Drawing(lambda: svg)
 
 
-def draw_aside(stats: Stats, name: str) -> Callable[[], str]:
+def draw_aside(stats: Stats, name: str) -> Drawing:
     """`render_one` in a second Python process (`python -m evlm_cli.charts NAME`), started now; the result waits for
     it. The same code draws the same bytes there. If that process cannot start, fails or hangs, the chart is drawn
     here instead, so any error is the one `render_one` gives."""
@@ -85,7 +95,15 @@ def draw_aside(stats: Stats, name: str) -> Callable[[], str]:
             return render_one(stats, name)
         return output.decode("utf-8")
 
-    return collect
+    def cancel() -> None:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        for pipe in (worker.stdin, worker.stdout):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
+
+    return Drawing(collect, cancel)
 
 
 ASIDE_TIMEOUT = 120.0

@@ -15,10 +15,14 @@ import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evlm_cli import db, journal
 from evlm_cli.errors import DatabaseError
 from evlm_cli.model import Survey, validate
+
+if TYPE_CHECKING:
+    from evlm_cli import charts
 
 OnWait = Callable[[str], None] | None
 """Called once, with a description of the other process, when a write has to wait for the lock."""
@@ -102,24 +106,41 @@ def _commit(
     template: str | None = None,
 ) -> Written:
     """Render what changes and replace it through the journal; `text` is the database's new text, None to keep it."""
-    changes: list[journal.Change] = []
-    if text is not None:
-        validate(survey)
-        changes.append(journal.Change(db_path, text.encode("utf-8")))
-    changes += extra or []
-    removals: list[Path] = []
-    if rebuild:
-        from evlm_cli import build
+    from evlm_cli import build
 
-        for output in build.outputs(survey, db_path, template=template):
-            content = output.content.encode("utf-8")
-            if build.current_bytes(output.path) != content:
-                changes.append(journal.Change(output.path, content))
-        removals = build.orphans(db_path, template=template)
+    changes: list[journal.Change] = []
+    removals: list[Path] = []
+    chart = _start_chart(survey, db_path, template) if rebuild else None  # drawn meanwhile
+    try:
+        if text is not None:
+            validate(survey)
+            changes.append(journal.Change(db_path, text.encode("utf-8")))
+        changes += extra or []
+        if rebuild:
+            for output in build.outputs(survey, db_path, template=template, chart=chart):
+                content = output.content.encode("utf-8")
+                if build.current_bytes(output.path) != content:
+                    changes.append(journal.Change(output.path, content))
+            removals = build.orphans(db_path, template=template)
+    finally:
+        if chart is not None:
+            chart.cancel()  # a write abandoned before the chart was collected leaves no drawing process
     journal.commit(db_path, changes, removals)
     if text is not None:
         _refresh_caches(db_path, text, survey)
     return Written(survey, tuple(change.path for change in changes), tuple(removals))
+
+
+def _start_chart(survey: Survey, db_path: Path, template: str | None) -> charts.Drawing | None:
+    """The README's chart begun before the survey is validated, so that its drawing overlaps the validation and
+    the rendering. A survey the chart cannot even be started for is invalid or has a broken template: that is
+    reported by the validation or the rendering that follow, which then draw the chart in the ordinary order."""
+    from evlm_cli import build
+
+    try:
+        return build.start_chart(survey, db_path, template=template)
+    except Exception:  # noqa: BLE001 - reported by what follows, with its proper message
+        return None
 
 
 def _refresh_caches(db_path: Path, text: str, survey: Survey) -> None:

@@ -55,7 +55,9 @@ def split(data: bytes) -> Blocks | None:
     blocks = []
     for body in bodies:
         match = _KEY.match(body)
-        if match is None or body.count(b"\n[") != body.count(b"\n[[papers.links]]\n"):
+        # every table inside a block is the paper's own (its links, its provenance): anything else, and the file
+        # is not one block per paper
+        if match is None or body.count(b"\n[") != body.count(b"\n[[papers.") + body.count(b"\n[papers."):
             return None
         blocks.append(Block(match.group(1).decode("ascii"), _digest(body), body))
     return Blocks(prefix, _digest(prefix), blocks)
