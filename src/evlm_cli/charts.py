@@ -69,6 +69,7 @@ def draw_aside(stats: Stats, name: str) -> Drawing:
     """`render_one` in a second Python process (`python -m evlm_cli.charts NAME`), started now; the result waits for
     it. The same code draws the same bytes there. If that process cannot start, fails or hangs, the chart is drawn
     here instead, so any error is the one `render_one` gives."""
+    import contextlib
     import pickle
     import subprocess
     import sys
@@ -82,11 +83,21 @@ def draw_aside(stats: Stats, name: str) -> Drawing:
         )
     except OSError:
         return draw_here(stats, name)
-    request = pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL)
+    request, worker.stdin = worker.stdin, None  # sent now, so the drawing starts now; communicate() only reads
+    assert request is not None
+    try:
+        request.write(pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))  # a few kB: the pipe takes them
+        request.close()
+    except OSError:
+        with contextlib.suppress(OSError):
+            request.close()
+        worker.kill()
+        worker.wait()
+        return draw_here(stats, name)
 
     def collect() -> str:
         try:
-            output, _ = worker.communicate(request, timeout=ASIDE_TIMEOUT)
+            output, _ = worker.communicate(timeout=ASIDE_TIMEOUT)
         except (OSError, subprocess.TimeoutExpired):
             worker.kill()
             worker.wait()
