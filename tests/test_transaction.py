@@ -534,3 +534,20 @@ class TestSpecialFilesInTheWay:
         result = cli("export", "bibtex", "-o", str(fifo), code=1)
         assert "named pipe" in result.stderr
         assert fifo.is_fifo()
+
+
+def test_a_write_checks_what_changed_and_every_key(repo: Path) -> None:
+    """The untouched papers of a valid survey are not checked field by field again (a one-paper write to 10,000
+    papers), but a changed paper is, and every key still clashes with every other."""
+    from evlm_cli.errors import EvlmError
+    from evlm_cli.model import Paper, validate
+
+    before = db.load(repo / "data" / "papers.toml")
+    first = before.papers[0]
+    clash = Paper(first.key.upper(), "Another Paper", first.section)
+    with pytest.raises(EvlmError, match="duplicate key"):
+        validate(replace(before, papers=(*before.papers, clash)), valid_before=before)
+    broken = replace(before.papers[1], year=1)
+    with pytest.raises(EvlmError, match="impossible"):
+        validate(replace(before, papers=(first, broken, *before.papers[2:])), valid_before=before)
+    validate(replace(before, papers=(*before.papers, Paper("zz2024new", "New", first.section))), valid_before=before)

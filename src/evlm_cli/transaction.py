@@ -59,7 +59,9 @@ def write(
         current, before = db.load_with_text(db_path)
         after = change(before)
         text = None if after is before else db.dumps_after(current, before, after)
-        return _commit(db_path, after, None if text == current else text, rebuild=rebuild, extra=list(also))
+        return _commit(
+            db_path, after, None if text == current else text, rebuild=rebuild, extra=list(also), valid_before=before
+        )
 
 
 def create(
@@ -104,8 +106,10 @@ def _commit(
     rebuild: bool,
     extra: list[journal.Change] | None = None,
     template: str | None = None,
+    valid_before: Survey | None = None,
 ) -> Written:
-    """Render what changes and replace it through the journal; `text` is the database's new text, None to keep it."""
+    """Render what changes and replace it through the journal; `text` is the database's new text, None to keep it.
+    `valid_before` is the valid survey the change started from (its untouched papers need no checking again)."""
     from evlm_cli import build
 
     changes: list[journal.Change] = []
@@ -113,7 +117,7 @@ def _commit(
     chart = _start_chart(survey, db_path, template) if rebuild else None  # drawn meanwhile
     try:
         if text is not None:
-            validate(survey)
+            validate(survey, valid_before=valid_before)
             changes.append(journal.Change(db_path, text.encode("utf-8")))
         changes += extra or []
         if rebuild:
