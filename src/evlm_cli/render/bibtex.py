@@ -55,6 +55,7 @@ def _encode_word(word: str) -> str:
     return encode(word)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _is_protected(word: str) -> bool:
     """A word with a capital after its first letter (`CLIP`, `ViT`, `Q-VLM`, `3D`) or a known proper noun."""
     parts = _PART_SEPARATORS.split(word.strip(_WORD_PUNCTUATION))  # `(Incoll-w-text`: a capital, not a capital after
