@@ -117,7 +117,7 @@
       for (var cut = MIN_SPLIT; cut <= word.length - MIN_SPLIT; cut++) {  // a joined word, cut where both halves
         var head = word.slice(0, cut);                                    // are words of the survey
         var tail = word.slice(cut);
-        if (termWords.has(head) && termWords.has(tail) && known(head) && known(tail)) {
+        if (known(head) && known(tail)) {
           var joined = phraseMatches(head + " " + tail, fields);
           for (var i = 0; i < N; i++) { if (joined[i] && !marks[i]) { marks[i] = 1; count++; } }
         }
