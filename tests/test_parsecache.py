@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from evlm_cli import db, parsecache, transaction
 from evlm_cli.cachedir import cache_dir
 from evlm_cli.errors import DatabaseError
+from evlm_cli.model import Paper
 
 
 @pytest.fixture(autouse=True)
@@ -91,3 +93,54 @@ def test_a_pickle_of_another_model_shape_is_never_loaded(monkeypatch: pytest.Mon
     assert parsecache._model_shape() != before
     monkeypatch.undo()
     assert parsecache._model_shape() == before and before.encode() in parsecache._STAMP
+
+
+class TestOutsideWrite:
+    """After another program wrote the file (a `git pull`), the text of the papers a write leaves alone is reused
+    when every block is one evlm wrote, or checked one by one; the result is always `db.dumps` of the new survey."""
+
+    @pytest.fixture(autouse=True)
+    def _check_small_files(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(db, "_CANONICAL_CHECK_FROM", 0)
+
+    def _pull(self, db_path: Path, old: str, new: str) -> None:
+        """Another program's write: `old` replaced by `new`; this process forgets what it read."""
+        text = db_path.read_text(encoding="utf-8")
+        assert old in text
+        db_path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        db._last_valid.clear()
+
+    def _add(self, db_path: Path) -> None:
+        def change(survey: Any) -> Any:
+            return replace(survey, papers=(*survey.papers, Paper("zz2025new", "A New Paper", survey.papers[0].section)))
+
+        transaction.write(db_path, change, rebuild=False)
+
+    def test_a_pulled_change_in_evlms_own_form_is_reused(self, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        survey = db.load(db_path)
+        transaction.create(db_path, survey, force=True)  # evlm wrote it: its blocks are remembered
+        self._pull(db_path, 'title = "M2IST', 'title = "Pulled M2IST')
+        real = db.dumps
+        monkeypatch.setattr(db, "dumps", lambda s: pytest.fail("the whole survey was serialised"))
+        self._add(db_path)
+        monkeypatch.setattr(db, "dumps", real)
+        assert db_path.read_text(encoding="utf-8") == db.dumps(db.loads(db_path.read_text(encoding="utf-8")))
+
+    @pytest.mark.parametrize("remembered", [True, False])
+    def test_a_pulled_change_in_another_form_is_rewritten_canonically(self, db_path: Path, remembered: bool) -> None:
+        survey = db.load(db_path)
+        transaction.create(db_path, survey, force=True)
+        if not remembered:
+            parsecache._blocks_file().unlink()
+        self._pull(db_path, 'title = "M2IST', 'title =   "M2IST')  # not how evlm writes it
+        assert not db._is_canonical(db_path.read_text(encoding="utf-8"), db.load(db_path))
+        self._add(db_path)
+        text = db_path.read_text(encoding="utf-8")
+        assert 'title = "M2IST' in text and text == db.dumps(db.loads(text))
+
+    def test_without_remembered_blocks_every_block_is_checked(self, db_path: Path) -> None:
+        survey = db.load(db_path)
+        text = db.dumps(survey)
+        assert parsecache.known_blocks() == set()
+        assert db._is_canonical(text, survey)
+        assert not db._is_canonical(text.replace('key = "', 'key="', 3), survey)

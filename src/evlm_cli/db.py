@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -584,16 +584,53 @@ def _paper_block(paper: Paper) -> tuple[str, bool]:
 def dumps_after(current: str, before: Survey, after: Survey) -> str:
     """The text to write for `after`, read from `current` (which parsed as `before`).
 
-    When evlm wrote `current` (it is canonical), the text of papers the change left alone is reused, which makes a
-    one-paper change fast on a large survey; otherwise the whole survey is serialised."""
+    When `current` is canonical (evlm wrote it, or every part of it is text evlm wrote: `_is_canonical`), the text
+    of papers the change left alone is reused, which makes a one-paper change fast on a large survey; otherwise
+    the whole survey is serialised."""
     canonical = bool(_last_valid) and _last_valid[0][0] == current and _last_valid[0][2]
+    if not canonical and len(current) >= _CANONICAL_CHECK_FROM:
+        canonical = _is_canonical(current, before)
     return (canonical and dumps_reusing(current, before, after)) or dumps(after)
+
+
+_CANONICAL_CHECK_FROM = 256 * 1024
+"""Below this size (about 150 papers) serialising the whole survey is as quick as checking its parts."""
+
+
+def _is_canonical(text: str, survey: Survey) -> bool:
+    """Whether `text` (which parsed as `survey`) is exactly `dumps(survey)`, found without serialising every paper:
+    the part before the papers is serialised (it is small), each paper's block is either one evlm wrote
+    (`parsecache.known_blocks`) or serialised and compared. Another program's write (a `git pull`) usually leaves
+    most blocks as evlm wrote them."""
+    from evlm_cli import parsecache
+
+    prefix, *blocks = text.split(_PAPER_HEADER)
+    papers = list(survey.in_reading_order())
+    if len(blocks) != len(papers) or prefix != _prefix_text(survey):
+        return False
+    known = parsecache.known_blocks()
+    for paper, block in zip(papers, blocks, strict=True):
+        if not block.startswith(f'key = "{paper.key}"\n'):
+            return False  # not in reading order
+        if parsecache.block_digest(block) not in known and block != _paper_block(paper)[0]:
+            return False
+    return True  # whether tomli-w would write blocks at all, `dumps_reusing` checks
+
+
+def _prefix_text(survey: Survey) -> str:
+    """What `dumps` writes before the papers: the header and the taxonomy."""
+    import tomli_w
+
+    document = to_dict(replace(survey, papers=()))
+    document.pop("papers", None)
+    return _HEADER + "\n" + tomli_w.dumps(document, multiline_strings=True)
 
 
 def remember_written(text: str, survey: Survey) -> None:
     """Note that evlm has just written `text` for `survey`: the next read of it in this process, or (through the
-    parsed cache) in the next command, needs no parsing, and its text counts as canonical."""
+    parsed cache) in the next command, needs no parsing, and its text counts as canonical, paper by paper too."""
     from evlm_cli import parsecache
 
     parsecache.put(text, survey, canonical=True)
+    parsecache.remember_blocks(text.split(_PAPER_HEADER)[1:])
     _last_valid[:] = [(text, survey, True)]
