@@ -27,17 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from browser import ARGS, CHROMIUM  # the tests' browser settings, found through the path above
+
 PHASES = ("page parsed", "script started", "index loaded", "first update", "data parse")
 """Where the time to *search ready* goes: the HTML parsed (`domInteractive`), `site.js` started, then its own steps
 (the index read and its vocabulary made; the page drawn for the first time), and, apart, one parse of the papers'

@@ -15,7 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from browser import ARGS, CHROMIUM  # the tests' browser settings, found through the path above
 
 
 def main() -> None:
@@ -30,7 +32,7 @@ def main() -> None:
         site = Path(tmp) / "site"
         subprocess.run([sys.executable, "-m", "evlm_cli", "--db", str(args.db), "site", "-o", str(site)], check=True)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for scheme in ("light", "dark"):
                 page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
                 page.goto((site / "index.html").as_uri())
