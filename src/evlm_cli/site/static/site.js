@@ -18,7 +18,6 @@
   var index = JSON.parse(document.getElementById("evlm-index").textContent);
   var docs = data.papers;
   var N = docs.length;
-  docs.forEach(function (d, i) { d.number = i; });
   var COLUMNS = index.fields;
   var FIELDS = {
     title: "title", author: "authors", authors: "authors", venue: "venue", tag: "tags", tags: "tags",
@@ -156,16 +155,16 @@
   data.sections.forEach(function (s) { sectionPaths[s.id] = s.path; });
   var abstracts = null;  // at the end of the page, read once it is parsed (they are 3/4 of the data)
   var checking = false;  // an answer was given before the abstracts were there: it is redone when they are
-  function fieldText(d, c) {  // as the index read it: a section as its path, a list joined with `; `
+  function fieldText(i, c) {  // paper i's field as the index read it: a section as its path, a list joined with `; `
     if (c === "abstract") {
       if (abstracts === null) {
         var element = document.getElementById("evlm-abstracts");
         if (!element) { return null; }
         abstracts = JSON.parse(element.textContent);
       }
-      return abstracts[d.number];
+      return abstracts[i];
     }
-    var value = c === "section" ? sectionPaths[d.section_id] : d[c];
+    var value = c === "section" ? sectionPaths[docs[i].section_id] : docs[i][c];
     return Array.isArray(value) ? value.join("; ") : value;
   }
   function stems(text) {
@@ -176,7 +175,7 @@
     var id = i + " " + c;
     var found = stemmedFields.get(id);
     if (found === undefined) {
-      var text = fieldText(docs[i], c);
+      var text = fieldText(i, c);
       if (text === null) { return null; }
       found = stems(text);
       stemmedFields.set(id, found);
@@ -574,7 +573,7 @@
   performance.mark("evlm:ready");
   window.evlmSearch = {  // for tests and the benchmark
     select: select, words: words, docs: docs, ready: true,
-    fieldWords: function (i, c) { return words(fieldText(docs[i], c)); }
+    fieldWords: function (i, c) { return words(fieldText(i, c)); }
   };
   document.documentElement.setAttribute("data-search", "ready");
 })();
