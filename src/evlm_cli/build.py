@@ -55,17 +55,17 @@ def outputs(
     """Every file `evlm build` generates for this database (with `template`, from that template text instead of the
     one on disk: a write that creates the template renders from what it is about to write). `chart` is the drawing
     `start_chart` began, if the caller began it earlier."""
-    root = repository_root(db_path)
     template, template_name = (template, TEMPLATE_NAME) if template is not None else template_for(db_path)
-    link = os.path.relpath(db_path.resolve().parent / CHART_NAME, root).replace(os.sep, "/")
+    readme, bib, *chart_path = output_paths(db_path, template=template)
+    link = os.path.relpath(db_path.resolve().parent / CHART_NAME, readme.parent).replace(os.sep, "/")
     if chart is None:
         chart = start_chart(survey, db_path, template=template)
     result = [
-        Output(root / "README.md", render_readme(survey, template, template_name=template_name, chart=link)),
-        Output(db_path.parent / "papers.bib", render_bibtex(survey.in_reading_order(), header=BIB_HEADER)),
+        Output(readme, render_readme(survey, template, template_name=template_name, chart=link)),
+        Output(bib, render_bibtex(survey.in_reading_order(), header=BIB_HEADER)),
     ]
     if chart is not None:
-        result.append(Output(db_path.parent / CHART_NAME, chart.collect()))
+        result.append(Output(chart_path[0], chart.collect()))
     return result
 
 
@@ -77,9 +77,10 @@ def start_chart(survey: Survey, db_path: Path, *, template: str | None = None) -
     return _chart(survey, db_path.parent / CHART_NAME) if uses_placeholder(template, "chart") else None
 
 
-def output_paths(db_path: Path) -> list[Path]:
-    """The files `outputs` gives, without rendering them (what `evlm build` reports on)."""
-    template = template_for(db_path)[0]
+def output_paths(db_path: Path, *, template: str | None = None) -> list[Path]:
+    """The files `outputs` gives, in its order, without rendering them (what `evlm build` reports on)."""
+    if template is None:
+        template = template_for(db_path)[0]
     paths = [repository_root(db_path) / "README.md", db_path.parent / "papers.bib"]
     return paths + ([db_path.parent / CHART_NAME] if uses_placeholder(template, "chart") else [])
 
